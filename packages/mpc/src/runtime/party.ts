@@ -91,10 +91,21 @@ export class Party {
         const pending = this.transport.send(to, frame);
         if (pending) sends.push(pending);
       }
-      const signal = AbortSignal.timeout(this.timeoutMs);
+      // A timer of our own rather than AbortSignal.timeout(): that one does not keep the process alive, so a
+      // party waiting on a silent peer with nothing else scheduled would exit instead of timing out.
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException('receive timed out', 'TimeoutError')),
+        this.timeoutMs,
+      );
       const senders = [...incoming.keys()];
-      const settled = await Promise.allSettled(senders.map((from) => this.transport.receive(from, signal)));
-      await Promise.all(sends);
+      let settled: PromiseSettledResult<Uint8Array>[];
+      try {
+        settled = await Promise.allSettled(senders.map((from) => this.transport.receive(from, deadline.signal)));
+        await Promise.all(sends);
+      } finally {
+        clearTimeout(timer);
+      }
       const late: number[] = [];
       const received = new Map<number, FieldVector>();
       for (let i = 0; i < senders.length; i++) {
