@@ -105,12 +105,17 @@ let c0: u64 = 0, c1: u64 = 0, c2: u64 = 0, c3: u64 = 0, c4: u64 = 0, c5: u64 = 0
   p = a3 * a3; c6 += p & 0xffffffff; c7 += p >> 32;
 }
 
-/** Reduces the columns mod p and stores the canonical result at out. */
+/** Reduces the global columns mod p and stores the canonical result at out. */
 @inline function reduceStore(out: usize): void {
-  let r0 = c0 + (c4 << 1);
-  let r1 = c1 + (c5 << 1);
-  let r2 = c2 + (c6 << 1);
-  let r3 = c3 + (c7 << 1);
+  reduceColumns(out, c0, c1, c2, c3, c4, c5, c6, c7);
+}
+
+/** Reduces eight product columns mod p and stores the canonical result at out (inlined: columns stay in locals). */
+@inline function reduceColumns(out: usize, d0: u64, d1: u64, d2: u64, d3: u64, d4: u64, d5: u64, d6: u64, d7: u64): void {
+  let r0 = d0 + (d4 << 1);
+  let r1 = d1 + (d5 << 1);
+  let r2 = d2 + (d6 << 1);
+  let r3 = d3 + (d7 << 1);
   r1 += r0 >> 32; r0 &= 0xffffffff;
   r2 += r1 >> 32; r1 &= 0xffffffff;
   r3 += r2 >> 32; r2 &= 0xffffffff;
@@ -131,16 +136,31 @@ let c0: u64 = 0, c1: u64 = 0, c2: u64 = 0, c3: u64 = 0, c4: u64 = 0, c5: u64 = 0
   store<u64>(out, canonHi(lo, hi), 8);
 }
 
-/** out = a * b, elementwise */
+/** out = a * b, elementwise (columns in locals: the hottest kernel keeps them in registers) */
 export function mul(out: usize, a: usize, b: usize, n: i32): void {
   for (let e: usize = 0; e < <usize>n; e++) {
     const o = e << 4;
-    clear();
-    accumulate(
-      <u64>load<u32>(a + o), <u64>load<u32>(a + o, 4), <u64>load<u32>(a + o, 8), <u64>load<u32>(a + o, 12),
-      <u64>load<u32>(b + o), <u64>load<u32>(b + o, 4), <u64>load<u32>(b + o, 8), <u64>load<u32>(b + o, 12),
-    );
-    reduceStore(out + o);
+    const a0 = <u64>load<u32>(a + o), a1 = <u64>load<u32>(a + o, 4), a2 = <u64>load<u32>(a + o, 8), a3 = <u64>load<u32>(a + o, 12);
+    const b0 = <u64>load<u32>(b + o), b1 = <u64>load<u32>(b + o, 4), b2 = <u64>load<u32>(b + o, 8), b3 = <u64>load<u32>(b + o, 12);
+    let p: u64;
+    let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0, d5: u64 = 0, d6: u64 = 0, d7: u64 = 0;
+    p = a0 * b0; d0 += p & 0xffffffff; d1 += p >> 32;
+    p = a0 * b1; d1 += p & 0xffffffff; d2 += p >> 32;
+    p = a1 * b0; d1 += p & 0xffffffff; d2 += p >> 32;
+    p = a0 * b2; d2 += p & 0xffffffff; d3 += p >> 32;
+    p = a1 * b1; d2 += p & 0xffffffff; d3 += p >> 32;
+    p = a2 * b0; d2 += p & 0xffffffff; d3 += p >> 32;
+    p = a0 * b3; d3 += p & 0xffffffff; d4 += p >> 32;
+    p = a1 * b2; d3 += p & 0xffffffff; d4 += p >> 32;
+    p = a2 * b1; d3 += p & 0xffffffff; d4 += p >> 32;
+    p = a3 * b0; d3 += p & 0xffffffff; d4 += p >> 32;
+    p = a1 * b3; d4 += p & 0xffffffff; d5 += p >> 32;
+    p = a2 * b2; d4 += p & 0xffffffff; d5 += p >> 32;
+    p = a3 * b1; d4 += p & 0xffffffff; d5 += p >> 32;
+    p = a2 * b3; d5 += p & 0xffffffff; d6 += p >> 32;
+    p = a3 * b2; d5 += p & 0xffffffff; d6 += p >> 32;
+    p = a3 * b3; d6 += p & 0xffffffff; d7 += p >> 32;
+    reduceColumns(out + o, d0, d1, d2, d3, d4, d5, d6, d7);
   }
 }
 
@@ -187,18 +207,33 @@ export function linearCombination(out: usize, inputs: usize, k: i32, n: i32, coe
   const stride = (<usize>n) << 4;
   for (let e: usize = 0; e < <usize>n; e++) {
     const o = e << 4;
-    clear();
+    let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0, d5: u64 = 0, d6: u64 = 0, d7: u64 = 0;
     let src = inputs + o;
     let cf = coeffs;
     for (let j = 0; j < k; j++) {
-      accumulate(
-        <u64>load<u32>(cf), <u64>load<u32>(cf, 4), <u64>load<u32>(cf, 8), <u64>load<u32>(cf, 12),
-        <u64>load<u32>(src), <u64>load<u32>(src, 4), <u64>load<u32>(src, 8), <u64>load<u32>(src, 12),
-      );
+      const a0 = <u64>load<u32>(cf), a1 = <u64>load<u32>(cf, 4), a2 = <u64>load<u32>(cf, 8), a3 = <u64>load<u32>(cf, 12);
+      const b0 = <u64>load<u32>(src), b1 = <u64>load<u32>(src, 4), b2 = <u64>load<u32>(src, 8), b3 = <u64>load<u32>(src, 12);
+      let p: u64;
+      p = a0 * b0; d0 += p & 0xffffffff; d1 += p >> 32;
+      p = a0 * b1; d1 += p & 0xffffffff; d2 += p >> 32;
+      p = a1 * b0; d1 += p & 0xffffffff; d2 += p >> 32;
+      p = a0 * b2; d2 += p & 0xffffffff; d3 += p >> 32;
+      p = a1 * b1; d2 += p & 0xffffffff; d3 += p >> 32;
+      p = a2 * b0; d2 += p & 0xffffffff; d3 += p >> 32;
+      p = a0 * b3; d3 += p & 0xffffffff; d4 += p >> 32;
+      p = a1 * b2; d3 += p & 0xffffffff; d4 += p >> 32;
+      p = a2 * b1; d3 += p & 0xffffffff; d4 += p >> 32;
+      p = a3 * b0; d3 += p & 0xffffffff; d4 += p >> 32;
+      p = a1 * b3; d4 += p & 0xffffffff; d5 += p >> 32;
+      p = a2 * b2; d4 += p & 0xffffffff; d5 += p >> 32;
+      p = a3 * b1; d4 += p & 0xffffffff; d5 += p >> 32;
+      p = a2 * b3; d5 += p & 0xffffffff; d6 += p >> 32;
+      p = a3 * b2; d5 += p & 0xffffffff; d6 += p >> 32;
+      p = a3 * b3; d6 += p & 0xffffffff; d7 += p >> 32;
       src += stride;
       cf += 16;
     }
-    reduceStore(out + o);
+    reduceColumns(out + o, d0, d1, d2, d3, d4, d5, d6, d7);
   }
 }
 
@@ -287,20 +322,20 @@ export function linearCombinationSmall(out: usize, inputs: usize, k: i32, n: i32
   const stride = (<usize>n) << 4;
   for (let e: usize = 0; e < <usize>n; e++) {
     const o = e << 4;
-    clear();
+    let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0;
     let src = inputs + o;
     let cf = coeffs;
     for (let j = 0; j < k; j++) {
       const c = <u64>load<u32>(cf);
       let p: u64;
-      p = <u64>load<u32>(src) * c; c0 += p & 0xffffffff; c1 += p >> 32;
-      p = <u64>load<u32>(src, 4) * c; c1 += p & 0xffffffff; c2 += p >> 32;
-      p = <u64>load<u32>(src, 8) * c; c2 += p & 0xffffffff; c3 += p >> 32;
-      p = <u64>load<u32>(src, 12) * c; c3 += p & 0xffffffff; c4 += p >> 32;
+      p = <u64>load<u32>(src) * c; d0 += p & 0xffffffff; d1 += p >> 32;
+      p = <u64>load<u32>(src, 4) * c; d1 += p & 0xffffffff; d2 += p >> 32;
+      p = <u64>load<u32>(src, 8) * c; d2 += p & 0xffffffff; d3 += p >> 32;
+      p = <u64>load<u32>(src, 12) * c; d3 += p & 0xffffffff; d4 += p >> 32;
       src += stride;
       cf += 4;
     }
-    reduceStore(out + o);
+    reduceColumns(out + o, d0, d1, d2, d3, d4, 0, 0, 0);
   }
 }
 

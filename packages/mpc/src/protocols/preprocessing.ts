@@ -33,6 +33,13 @@ class Pool {
   }
 
   take(count: number): FieldVector {
+    const head = this.parts[0];
+    if (head && size(head) === count) {
+      // the common case, a batch made for exactly this request: no copy
+      this.parts.shift();
+      this.available -= count;
+      return head;
+    }
     const out = new Uint32Array(count * 4);
     let at = 0;
     while (at < count) {
@@ -103,11 +110,10 @@ export class Preprocessing {
       for (let j = 1; j <= n; j++) {
         inputs.push(j === id ? dealt[k][id - 1] : slice(received.get(j)!, k * m, (k + 1) * m));
       }
-      const extracted = matrixApply(matrix, inputs);
+      // the extracted rows are written straight into one output vector, no concatenation afterwards
       const out = new Uint32Array(outputsPerDealing * m * 4);
-      extracted.forEach((v, r) => {
-        out.set(v, r * m * 4);
-      });
+      const rows = Array.from({ length: outputsPerDealing }, (_, r) => slice(out, r * m, (r + 1) * m));
+      matrixApply(matrix, inputs, rows);
       return out;
     });
   }
