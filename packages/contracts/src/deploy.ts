@@ -4,6 +4,7 @@ import {
   type Account,
   type Address,
   type Chain,
+  getAddress,
   type Hex,
   isAddress,
   type PublicClient,
@@ -88,7 +89,7 @@ export async function deployMosaic(
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deployment failed: ${hash}`);
     lastBlock = receipt.blockNumber;
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   };
   const call = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
     const hash = await wallet.writeContract({

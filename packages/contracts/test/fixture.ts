@@ -119,7 +119,7 @@ export async function startChain(parameters: Partial<DeployParameters> = {}): Pr
         return publicClient.readContract({ address: contract.address, abi: contract.abi, functionName, args }) as never;
       },
       async mine(blocks) {
-        await testClient.mine({ blocks });
+        if (blocks > 0) await testClient.mine({ blocks });
       },
       blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
       snapshot: () => testClient.snapshot(),
