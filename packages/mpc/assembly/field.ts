@@ -346,3 +346,54 @@ export function matrixApplySmall(out: usize, inputs: usize, k: i32, n: i32, matr
     linearCombinationSmall(out + <usize>r * stride, inputs, k, n, matrix + <usize>r * (<usize>k << 2));
   }
 }
+
+@inline function subStore(out: usize, a: usize, b: usize): void {
+  const alo = load<u64>(a), ahi = load<u64>(a, 8);
+  const blo = ~load<u64>(b), bhi = load<u64>(b, 8) ^ HI_MASK;
+  let lo = alo + blo;
+  let hi = ahi + bhi + u64(lo < alo);
+  const top = hi >> 63;
+  hi &= HI_MASK;
+  const lo2 = lo + top;
+  hi += u64(lo2 < lo);
+  lo = lo2;
+  store<u64>(out, canonLo(lo, hi));
+  store<u64>(out, canonHi(lo, hi), 8);
+}
+
+/**
+ * matrixApply for a matrix of small signed integers: each entry is a u32 magnitude and a u32 sign flag.
+ * Lagrange coefficients at 0 for consecutive points are binomials with alternating signs, so interpolation in
+ * small committees runs with 4 partial products per term. `scratch` holds one element.
+ */
+export function matrixApplySigned(out: usize, inputs: usize, k: i32, n: i32, matrix: usize, rows: i32, scratch: usize): void {
+  const stride = (<usize>n) << 4;
+  for (let r = 0; r < rows; r++) {
+    const row = matrix + <usize>r * (<usize>k << 3);
+    const dst = out + <usize>r * stride;
+    for (let e: usize = 0; e < <usize>n; e++) {
+      const o = e << 4;
+      let d0: u64 = 0, d1: u64 = 0, d2: u64 = 0, d3: u64 = 0, d4: u64 = 0;
+      let m0: u64 = 0, m1: u64 = 0, m2: u64 = 0, m3: u64 = 0, m4: u64 = 0;
+      let src = inputs + o;
+      let cf = row;
+      for (let j = 0; j < k; j++) {
+        const c = <u64>load<u32>(cf);
+        const x0 = <u64>load<u32>(src) * c, x1 = <u64>load<u32>(src, 4) * c;
+        const x2 = <u64>load<u32>(src, 8) * c, x3 = <u64>load<u32>(src, 12) * c;
+        if (load<u32>(cf, 4) == 0) {
+          d0 += x0 & 0xffffffff; d1 += (x0 >> 32) + (x1 & 0xffffffff); d2 += (x1 >> 32) + (x2 & 0xffffffff);
+          d3 += (x2 >> 32) + (x3 & 0xffffffff); d4 += x3 >> 32;
+        } else {
+          m0 += x0 & 0xffffffff; m1 += (x0 >> 32) + (x1 & 0xffffffff); m2 += (x1 >> 32) + (x2 & 0xffffffff);
+          m3 += (x2 >> 32) + (x3 & 0xffffffff); m4 += x3 >> 32;
+        }
+        src += stride;
+        cf += 8;
+      }
+      reduceColumns(dst + o, d0, d1, d2, d3, d4, 0, 0, 0);
+      reduceColumns(scratch, m0, m1, m2, m3, m4, 0, 0, 0);
+      subStore(dst + o, dst + o, scratch);
+    }
+  }
+}

@@ -20,6 +20,15 @@ interface KernelExports {
   composePowersOfTwo(out: number, inputs: number, k: number, n: number): void;
   selectBy(out: number, candidates: number, k: number, n: number, selectors: number): void;
   matrixApplySmall(out: number, inputs: number, k: number, n: number, matrix: number, rows: number): void;
+  matrixApplySigned(
+    out: number,
+    inputs: number,
+    k: number,
+    n: number,
+    matrix: number,
+    rows: number,
+    scratch: number,
+  ): void;
 }
 
 const ELEMENT_BYTES = 16;
@@ -163,14 +172,33 @@ export function matrixApply(
   if (n === 0) return outs;
 
   const chunk = Math.max(16, Math.min(CHUNK, Math.floor(WIDE_BUDGET / ((k + rows) * ELEMENT_BYTES))));
-  // Matrices of small integers (Vandermonde rows, evaluation points) take the 4-product kernel.
-  const small = isSmall(matrix);
-  const matrixBytes = small ? count(matrix) * 4 : matrix.length * 4;
-  const inputsAt = matrixBytes;
-  const mem = reserve(matrixBytes + (k + rows) * chunk * ELEMENT_BYTES);
-  if (small) for (let i = 0; i < count(matrix); i++) mem[i] = matrix[i * 4];
-  else mem.set(matrix, 0);
-  const apply = small ? wasm.matrixApplySmall : wasm.matrixApply;
+  // Matrices of small integers (Vandermonde rows, evaluation points) and of small signed integers (Lagrange
+  // coefficients in small committees) take the 4-product kernels.
+  const kind = classify(matrix);
+  const entries = count(matrix);
+  const scratchBytes = ELEMENT_BYTES;
+  const matrixBytes = kind === 'small' ? entries * 4 : kind === 'signed' ? entries * 8 : matrix.length * 4;
+  const inputsAt = scratchBytes + matrixBytes;
+  const mem = reserve(inputsAt + (k + rows) * chunk * ELEMENT_BYTES);
+  const base = scratchBytes / 4;
+  if (kind === 'small') {
+    for (let i = 0; i < entries; i++) mem[base + i] = matrix[i * 4];
+  } else if (kind === 'signed') {
+    for (let i = 0; i < entries; i++) {
+      const negative = matrix[i * 4 + 3] !== 0;
+      // p - x for x < 2^32 has low word (2^32 - 1 - x), so x = 0xffffffff - low word
+      mem[base + 2 * i] = negative ? 0xffffffff - matrix[i * 4] : matrix[i * 4];
+      mem[base + 2 * i + 1] = negative ? 1 : 0;
+    }
+  } else {
+    mem.set(matrix, base);
+  }
+  const apply =
+    kind === 'small'
+      ? (o: number, i: number, len: number) => wasm.matrixApplySmall(o, i, k, len, scratchBytes, rows)
+      : kind === 'signed'
+        ? (o: number, i: number, len: number) => wasm.matrixApplySigned(o, i, k, len, scratchBytes, rows, 0)
+        : (o: number, i: number, len: number) => wasm.matrixApply(o, i, k, len, scratchBytes, rows);
   for (let start = 0; start < n; start += chunk) {
     const len = Math.min(chunk, n - start);
     const lo = start * WORDS;
@@ -182,7 +210,7 @@ export function matrixApply(
       at += stride;
     }
     const outputsAt = at * 4;
-    apply(outputsAt, inputsAt, k, len, 0, rows);
+    apply(outputsAt, inputsAt, len);
     for (const v of outs) {
       v.set(mem.subarray(at, at + stride), lo);
       at += stride;
@@ -191,9 +219,27 @@ export function matrixApply(
   return outs;
 }
 
-function isSmall(matrix: Uint32Array): boolean {
-  for (let o = 0; o < matrix.length; o += 4) if ((matrix[o + 1] | matrix[o + 2] | matrix[o + 3]) !== 0) return false;
-  return true;
+/**
+ * 'small' when every entry is below 2^32; 'signed' when every entry x or p - x is below 2^32 (a small
+ * negative number); 'general' otherwise.
+ */
+function classify(matrix: Uint32Array): 'small' | 'signed' | 'general' {
+  let kind: 'small' | 'signed' = 'small';
+  for (let o = 0; o < matrix.length; o += 4) {
+    if ((matrix[o + 1] | matrix[o + 2] | matrix[o + 3]) === 0) continue;
+    // p - x for 0 < x < 2^32: words 1 and 2 all ones, word 3 = 0x7fffffff, word 0 = 2^32 - 1 - x
+    if (
+      matrix[o + 1] === 0xffffffff &&
+      matrix[o + 2] === 0xffffffff &&
+      matrix[o + 3] === 0x7fffffff &&
+      matrix[o] !== 0xffffffff
+    ) {
+      kind = 'signed';
+      continue;
+    }
+    return 'general';
+  }
+  return kind;
 }
 
 /** Copies chunk [lo, hi) of each input into linear memory at `at` (words), one after another; returns the end. */

@@ -30,6 +30,8 @@ export async function lessThanZero(party: Party, a: FieldVector, k = INT_BITS + 
   checkBits(party, k);
   const count = size(a);
   const m = k - 1;
+  // bits (t per bit when XORed), pair products (m/2), carry tree (< m): all reserved in one round
+  await party.pre.reserveDoubleSharings(count * (party.t * m + Math.ceil(m / 2) + m));
   const bits = splitBits(await randomBits(party, m * count), m);
   const low = composeBits(bits); // r'
   const high = await dealtBounded(party, count, k + KAPPA - m); // r''
@@ -66,6 +68,7 @@ export async function greaterOrEqual(party: Party, a: FieldVector, b: FieldVecto
 export async function equalsZero(party: Party, a: FieldVector, k = INT_BITS + 1): Promise<FieldVector> {
   checkBits(party, k);
   const count = size(a);
+  await party.pre.reserveDoubleSharings(count * (party.t * k + k));
   const bits = splitBits(await randomBits(party, k * count), k);
   const low = composeBits(bits);
   const high = await dealtBounded(party, count, KAPPA);

@@ -11,6 +11,9 @@ import type { Party } from '../runtime/party.js';
 import { vandermonde } from '../sharing/lagrange.js';
 import { share } from '../sharing/shamir.js';
 
+/** Above this many double sharings, reserving ahead costs more (memory traffic) than the rounds it saves. */
+const RESERVE_LIMIT = 1 << 16;
+
 export interface DoubleSharings {
   /** Shares of degree t. */
   low: FieldVector;
@@ -71,13 +74,26 @@ export class Preprocessing {
     return this.randoms.take(count);
   }
 
+  /**
+   * Makes sure at least `count` double sharings are in the pool, in one round if any are missing: a protocol
+   * that will multiply in several rounds reserves its randomness up front, so that its online rounds do not
+   * each wait for a preprocessing round.
+   */
+  async reserveDoubleSharings(count: number): Promise<void> {
+    // Large batches are bandwidth-bound, not latency-bound: making them piecewise keeps vectors cache-sized.
+    if (count <= RESERVE_LIMIT) await this.fillDoubleSharings(count);
+  }
+
+  private async fillDoubleSharings(count: number): Promise<void> {
+    if (this.lows.size >= count) return;
+    const [low, high] = await this.deal(count - this.lows.size, [this.party.t, 2 * this.party.t], 'double sharings');
+    this.lows.push(low);
+    this.highs.push(high);
+  }
+
   /** `count` double sharings ([r]_t, [r]_2t). */
   async doubleSharings(count: number): Promise<DoubleSharings> {
-    if (this.lows.size < count) {
-      const [low, high] = await this.deal(count - this.lows.size, [this.party.t, 2 * this.party.t], 'double sharings');
-      this.lows.push(low);
-      this.highs.push(high);
-    }
+    await this.fillDoubleSharings(count);
     return { low: this.lows.take(count), high: this.highs.take(count) };
   }
 
