@@ -497,13 +497,25 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
 
     function _link(
         bytes24 head,
-        address caller,
+        address account,
         bytes4 fn,
         bytes32 bundleHash,
         uint64 gasLimit,
         uint128 gasPrice,
         uint64 createdBlock
-    ) private pure returns (bytes24) {
-        return bytes24(keccak256(abi.encode(head, caller, fn, bundleHash, gasLimit, gasPrice, createdBlock)));
+    ) private pure returns (bytes24 next) {
+        // bytes24(keccak256(abi.encode(head, account, fn, bundleHash, gasLimit, gasPrice, createdBlock))), hashed in
+        // scratch memory past the free pointer instead of allocating a fresh abi.encode buffer per link.
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, head)
+            mstore(add(p, 0x20), account)
+            mstore(add(p, 0x40), fn)
+            mstore(add(p, 0x60), bundleHash)
+            mstore(add(p, 0x80), gasLimit)
+            mstore(add(p, 0xa0), gasPrice)
+            mstore(add(p, 0xc0), createdBlock)
+            next := and(keccak256(p, 0xe0), not(0xffffffffffffffff))
+        }
     }
 }
