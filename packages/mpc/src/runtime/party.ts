@@ -93,15 +93,15 @@ export class Party {
       }
       // A timer of our own rather than AbortSignal.timeout(): that one does not keep the process alive, so a
       // party waiting on a silent peer with nothing else scheduled would exit instead of timing out.
-      const deadline = new AbortController();
-      const timer = setTimeout(
-        () => deadline.abort(new DOMException('receive timed out', 'TimeoutError')),
-        this.timeoutMs,
-      );
+      // One controller per receive: a single signal shared by many receives trips Node's listener-leak warning.
       const senders = [...incoming.keys()];
+      const deadlines = senders.map(() => new AbortController());
+      const timer = setTimeout(() => {
+        for (const d of deadlines) d.abort(new DOMException('receive timed out', 'TimeoutError'));
+      }, this.timeoutMs);
       let settled: PromiseSettledResult<Uint8Array>[];
       try {
-        settled = await Promise.allSettled(senders.map((from) => this.transport.receive(from, deadline.signal)));
+        settled = await Promise.allSettled(senders.map((from, i) => this.transport.receive(from, deadlines[i].signal)));
         await Promise.all(sends);
       } finally {
         clearTimeout(timer);
