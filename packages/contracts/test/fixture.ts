@@ -59,6 +59,8 @@ export interface TestChain {
   blockNumber(): Promise<bigint>;
   snapshot(): Promise<Hex>;
   revert(id: Hex): Promise<void>;
+  /** The wallet client that signs for `account` (for deployments and raw transactions). */
+  walletOf(account: Account): ReturnType<typeof createWalletClient>;
   /** A fresh account with ETH for gas (deterministic from `label`). */
   newAccount(label: string): Promise<Account>;
   stop(): Promise<void>;
@@ -102,6 +104,7 @@ export async function startChain(parameters: Partial<DeployParameters> = {}): Pr
       deployer,
       accounts,
       c,
+      walletOf,
       async send(from, contract, functionName, args = []) {
         const hash = await walletOf(from).writeContract({
           address: contract.address,
