@@ -1,0 +1,67 @@
+/**
+ * The node's libp2p host: TCP, noise, yamux, identify, ping, kad-dht (server mode) and gossipsub.
+ *
+ * kad-dht defaults to client mode and strips private addresses from what it stores and returns; a Mosaic
+ * network on loopback or a LAN would then never find anyone, so the DHT runs as a server with a
+ * pass-through peer-info mapper. A public deployment can pass its own mapper.
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerInfo, PrivateKey } from '@libp2p/interface';
+import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht';
+import { type Ping, ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
+
+export interface HostOptions {
+  /** Multiaddrs to listen on (default one ephemeral TCP port on 127.0.0.1). */
+  listen?: string[];
+  /** The libp2p identity; a fresh Ed25519 key when absent (persisting keys is the store's job). */
+  privateKey?: PrivateKey;
+  /** Maps peer records before the DHT stores or returns them (default: keep every address). */
+  peerInfoMapper?: (peer: PeerInfo) => PeerInfo;
+  /** DHT protocol name, so that separate networks never merge (default the Mosaic one). */
+  dhtProtocol?: string;
+}
+
+export interface HostServices extends Record<string, unknown> {
+  dht: KadDHT;
+  ping: Ping;
+  identify: unknown;
+  pubsub: unknown;
+}
+
+export type Host = Libp2p<HostServices>;
+
+export const MOSAIC_DHT_PROTOCOL = '/mosaic/kad/1.0.0';
+
+export async function createHost(options: HostOptions = {}): Promise<Host> {
+  const privateKey = options.privateKey ?? (await generateKeyPair('Ed25519'));
+  const node = await createLibp2p({
+    privateKey,
+    addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [
+      // Larger windows than the 256 KiB default: MPC frames are megabytes, and a small window costs a round
+      // trip per window on every frame.
+      yamux({ streamOptions: { initialStreamWindowSize: 4 << 20, maxStreamWindowSize: 16 << 20 } }),
+    ],
+    services: {
+      identify: identify(),
+      // libp2p's connection monitor pings peers itself; a caller pinging at the same moment would exceed the
+      // default of one outbound ping stream per connection, so allow a few.
+      ping: ping({ maxOutboundStreams: 8 }),
+      dht: kadDHT({
+        protocol: options.dhtProtocol ?? MOSAIC_DHT_PROTOCOL,
+        clientMode: false,
+        peerInfoMapper: options.peerInfoMapper ?? passthroughMapper,
+      }),
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+    },
+  });
+  return node as unknown as Host;
+}
