@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 const suites = {
   mpc: 'packages/mpc/dist/bench/mpc.bench.js',
   gas: 'packages/contracts/dist/bench/gas.bench.js',
+  p2p: 'packages/node/dist/bench/p2p.bench.js',
 };
 
 const args = process.argv.slice(2);
