@@ -211,8 +211,13 @@ class Session implements Transport {
 
   send(to: number, frame: Uint8Array): undefined | Promise<void> {
     this.check(to);
-    if (this.closed) return Promise.reject(new TransportClosedError('transport closed'));
-    return this.links[to].send(frame);
+    const pending = this.closed
+      ? Promise.reject(new TransportClosedError('transport closed'))
+      : this.links[to].send(frame);
+    // The party awaits its sends only after its receives settle; until then a failed send must not count as
+    // an unhandled rejection (which would kill the process). The caller still sees the rejection.
+    pending?.catch(() => {});
+    return pending;
   }
 
   receive(from: number, signal?: AbortSignal): Promise<Uint8Array> {
