@@ -132,6 +132,24 @@ describe('party runtime', () => {
     network.close();
   });
 
+  it('a send that fails while receives are pending fails the round, with no unhandled rejection', async () => {
+    const network = new MemoryNetwork(3);
+    const inner = network.transport(1);
+    const failing = {
+      self: 1,
+      parties: 3,
+      send: () => Promise.reject(new Error('peer 2 unreachable')),
+      receive: (from: number, signal?: AbortSignal) => inner.receive(from, signal),
+      close: () => {},
+    };
+    const party = new Party({ transport: failing, t: 1, timeoutMs: 200 });
+    await assert.rejects(
+      party.exchange('test', new Map([[2, vec.zeros(1)]]), new Map([[3, 1]])),
+      /did not answer|unreachable/,
+    );
+    network.close();
+  });
+
   it('rejects thresholds without an honest majority', () => {
     const network = new MemoryNetwork(4);
     assert.throws(() => new Party({ transport: network.transport(1), t: 2 }), /2t \+ 1 <= n/);

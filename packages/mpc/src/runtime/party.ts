@@ -93,6 +93,10 @@ export class Party {
       }
       // A timer of our own rather than AbortSignal.timeout(): that one does not keep the process alive, so a
       // party waiting on a silent peer with nothing else scheduled would exit instead of timing out.
+      // Settled together and marked handled now: a send that fails while the receives are still pending must
+      // not become an unhandled rejection; the error is still thrown below.
+      const sent = Promise.all(sends);
+      sent.catch(() => {});
       // One controller per receive: a single signal shared by many receives trips Node's listener-leak warning.
       const senders = [...incoming.keys()];
       const deadlines = senders.map(() => new AbortController());
@@ -102,7 +106,7 @@ export class Party {
       let settled: PromiseSettledResult<Uint8Array>[];
       try {
         settled = await Promise.allSettled(senders.map((from, i) => this.transport.receive(from, deadlines[i].signal)));
-        await Promise.all(sends);
+        await sent;
       } finally {
         clearTimeout(timer);
       }
