@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/test/**/*.test.js) with node's own test runner,
+// Runs every compiled test file (packages/*/dist/test/**/*.test.js, examples/dist/test/**/*.test.js) with node's own test runner,
 // so the closing summary is the runner's. Optional arguments filter the files by substring.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -17,8 +17,8 @@ function collect(dir, out) {
 }
 
 const files = [];
-for (const pkg of readdirSync('packages')) {
-  const testDir = join('packages', pkg, 'dist', 'test');
+const testDirs = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'dist', 'test')), 'examples/dist/test'];
+for (const testDir of testDirs) {
   try {
     statSync(testDir);
   } catch {
