@@ -5,6 +5,7 @@
 import { type Account, type Hex, keccak256, toHex } from 'viem';
 import {
   contractSelectionId,
+  NO_CALL,
   RECEIPT_STATUS,
   signReceiptBatch,
   type TaskReceipt,
@@ -76,6 +77,7 @@ async function benchTasks(chain: TestChain, record: (row: Row) => void) {
       publicOutput: toHex(`result ${i}`),
       stateCommitment: keccak256(toHex(`state-${t.taskId}`)),
       gasUsed: 400_000n + BigInt(i),
+      ...NO_CALL,
     }));
     const batch = { chainId, tasks: chain.c.tasks.address, contractId, epoch, receipts };
     const signatures = await Promise.all(

@@ -17,7 +17,15 @@ const generatedFile = join(packageDir, 'src', 'generated', 'artifacts.generated.
 const stampFile = join(artifactDir, '.build-hash');
 
 // Contracts whose ABI and bytecode the TypeScript side needs (libraries and interfaces are compiled in).
-const DEPLOYABLE = ['MosaicToken', 'NodeRegistry', 'Epochs', 'SecretContracts', 'Tasks', 'DataRegistry'];
+const DEPLOYABLE = [
+  'MosaicToken',
+  'NodeRegistry',
+  'Epochs',
+  'SecretContracts',
+  'Tasks',
+  'DataRegistry',
+  'AuctionSettlement',
+];
 
 const SETTINGS = {
   // 'cancun' (EIP-1153 transient storage, MCOPY) is live on Ethereum mainnet and the major L2s.

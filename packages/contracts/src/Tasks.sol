@@ -39,6 +39,10 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         bytes publicOutput;
         bytes32 stateCommitment;
         uint64 gasUsed;
+        // The Ethereum call the function's code declares for its public output (zero address: none). It is made
+        // in the commit transaction with calldata callSelector ++ publicOutput (the ABI-encoded output tuple).
+        address callTarget;
+        bytes4 callSelector;
     }
 
     enum TaskStatus {
@@ -64,14 +68,17 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     uint8 public constant STATUS_FAILURE = 2;
     /// @notice Receipt status: the committee did not run the task (invalid bundle, or refunded); no fee.
     uint8 public constant STATUS_SKIPPED = 3;
+    /// @notice Gas forwarded to a receipt's Ethereum call. The commit reverts rather than start a call with less, so
+    /// a relayer cannot make a callback fail by sending too little gas.
+    uint256 public constant CALLBACK_GAS = 300_000;
     /// @notice A checkpoint head is stored every this many tasks of a contract.
     uint256 public constant CHECKPOINT_INTERVAL = 32;
 
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
-        "Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed)"
+        "Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed,address callTarget,bytes4 callSelector)"
     );
     bytes32 public constant RECEIPT_BATCH_TYPEHASH = keccak256(
-        "ReceiptBatch(uint256 contractId,uint256 epoch,Receipt[] receipts)Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed)"
+        "ReceiptBatch(uint256 contractId,uint256 epoch,Receipt[] receipts)Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed,address callTarget,bytes4 callSelector)"
     );
 
     /// @notice The fee token (MOS).
@@ -88,6 +95,8 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     mapping(uint256 contractId => Queue) private _queues;
     mapping(uint256 contractId => mapping(uint256 count => bytes24 head)) private _checkpoints;
     mapping(uint256 contractId => mapping(uint256 word => uint256 bits)) private _refunded;
+    /// @dev taskId + 1 of the receipt whose Ethereum call is running (0: none), for `callbackContext`.
+    uint256 private transient _callbackTask;
 
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
@@ -110,6 +119,8 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         uint256 fees,
         address[] signers
     );
+    /// @notice A receipt's Ethereum call was made; `success` is false if the target reverted (the receipt stands).
+    event TaskCallback(uint256 indexed taskId, address indexed target, bytes4 selector, bool success);
     event TaskRefunded(uint256 indexed taskId, address indexed caller, uint256 amount);
     event Checkpointed(uint256 indexed contractId, uint256 count, bytes24 head);
 
@@ -134,6 +145,8 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     error DuplicateSigner(address signer);
     error NothingToRefund();
     error NothingToCheckpoint(uint256 contractId);
+    error InsufficientCallbackGas(uint256 taskId);
+    error NoCallback();
 
     /// @param token_ The fee token (MOS).
     /// @param secretContracts_ The secret contract ledger (it must name this contract as its `tasks`).
@@ -236,7 +249,7 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         TaskRecord[] calldata tasks,
         Receipt[] calldata receipts,
         bytes[] calldata signatures
-    ) external {
+    ) external nonReentrant {
         if (receipts.length == 0) revert EmptyBatch();
         if (tasks.length < receipts.length) revert MissingTaskRecords(receipts.length, tasks.length);
         Batch memory batch = _openBatch(contractId, epoch, tasks.length, signatures.length);
@@ -249,6 +262,19 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         emit ReceiptsCommitted(
             contractId, epoch, (contractId << 64) | batch.first, receipts.length, batch.digest, batch.fees, signers
         );
+        // Interactions last: every receipt of the batch is settled before any target runs.
+        for (uint256 i = 0; i < receipts.length; ++i) {
+            if (receipts[i].callTarget != address(0) && receipts[i].status == STATUS_SUCCESS) _call(receipts[i]);
+        }
+    }
+
+    /// @notice While a receipt's Ethereum call runs: the secret contract and task it comes from. A target checks
+    /// `msg.sender == tasks` and then this, to accept results only from the secret contract it trusts.
+    function callbackContext() external view returns (uint256 contractId, uint256 taskId) {
+        uint256 current = _callbackTask;
+        if (current == 0) revert NoCallback();
+        taskId = current - 1;
+        contractId = taskId >> 64;
     }
 
     /// @notice Refunds the sender's tasks of a contract that were not receipted within `taskTimeoutBlocks`.
@@ -463,6 +489,16 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         }
     }
 
+    function _call(Receipt calldata receipt) private {
+        // EIP-150 passes on at most 63/64 of what is left: insist on enough that the target gets CALLBACK_GAS.
+        if (gasleft() < (CALLBACK_GAS * 64) / 63 + 10_000) revert InsufficientCallbackGas(receipt.taskId);
+        _callbackTask = receipt.taskId + 1;
+        (bool success,) =
+            receipt.callTarget.call{gas: CALLBACK_GAS}(abi.encodePacked(receipt.callSelector, receipt.publicOutput));
+        _callbackTask = 0;
+        emit TaskCallback(receipt.taskId, receipt.callTarget, receipt.callSelector, success);
+    }
+
     function _requireActive(uint256 contractId) private view {
         uint32 activeFromEpoch;
         try secretContracts.committeeParams(contractId) returns (uint8, uint8, uint32 activeFrom) {
@@ -486,7 +522,9 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
                 receipt.outputHash,
                 keccak256(receipt.publicOutput),
                 receipt.stateCommitment,
-                receipt.gasUsed
+                receipt.gasUsed,
+                receipt.callTarget,
+                receipt.callSelector
             )
         );
     }

@@ -1,5 +1,7 @@
 // The compiled contracts (ABI + creation bytecode), generated from src/*.sol by scripts/compile.js.
 export {
+  auctionSettlementAbi,
+  auctionSettlementBytecode,
   dataRegistryAbi,
   dataRegistryBytecode,
   epochsAbi,
@@ -15,6 +17,7 @@ export {
 } from './generated/artifacts.generated.js';
 
 import {
+  auctionSettlementAbi,
   dataRegistryAbi,
   epochsAbi,
   mosaicTokenAbi,
@@ -31,6 +34,7 @@ export const mosaicErrorsAbi = dedupeErrors([
   ...secretContractsAbi,
   ...tasksAbi,
   ...dataRegistryAbi,
+  ...auctionSettlementAbi,
 ]);
 
 function dedupeErrors<T extends { type: string }>(items: readonly T[]): T[] {

@@ -38,7 +38,17 @@ export interface TaskReceipt {
   publicOutput: Hex;
   stateCommitment: Hex;
   gasUsed: bigint;
+  /** The Ethereum call made with the public output in the commit transaction (zero address: none). */
+  callTarget: Address;
+  /** Its function selector; calldata is callSelector ++ publicOutput. */
+  callSelector: Hex;
 }
+
+/** Receipt fields for a task whose code declares no Ethereum call. */
+export const NO_CALL = {
+  callTarget: '0x0000000000000000000000000000000000000000',
+  callSelector: '0x00000000',
+} as const;
 
 export const receiptBatchTypes = {
   ReceiptBatch: [
@@ -53,6 +63,8 @@ export const receiptBatchTypes = {
     { name: 'publicOutput', type: 'bytes' },
     { name: 'stateCommitment', type: 'bytes32' },
     { name: 'gasUsed', type: 'uint64' },
+    { name: 'callTarget', type: 'address' },
+    { name: 'callSelector', type: 'bytes4' },
   ],
 } as const;
 

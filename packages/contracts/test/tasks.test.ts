@@ -2,11 +2,26 @@
 // committee majority (payout, refunds, state), every revert, checkpoints, and refunds of expired tasks.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { type Account, type Hex, keccak256, type LocalAccount, toHex, zeroAddress } from 'viem';
 import {
+  type Abi,
+  type Account,
+  encodeAbiParameters,
+  getAddress,
+  type Hex,
+  keccak256,
+  type LocalAccount,
+  toFunctionSelector,
+  toHex,
+  zeroAddress,
+} from 'viem';
+import {
+  auctionSettlementAbi,
+  auctionSettlementBytecode,
   contractSelectionId,
   hashReceiptBatch,
   linkTaskRecord,
+  mosaicErrorsAbi,
+  NO_CALL,
   RECEIPT_STATUS,
   signReceiptBatch,
   splitTaskId,
@@ -143,6 +158,7 @@ describe('Tasks', () => {
       publicOutput: toHex(`public ${i}`),
       stateCommitment: keccak256(toHex(`state ${t.taskId}`)),
       gasUsed,
+      ...NO_CALL,
     }));
   const sign = (signers: LocalAccount[], receipts: TaskReceipt[], atEpoch = epoch, id = contractId) =>
     Promise.all(
@@ -337,6 +353,61 @@ describe('Tasks', () => {
     await commit(records, receipts.slice(0, 1), await sign(committee.slice(0, 3), receipts.slice(0, 1)));
     await commit(records.slice(1), receipts.slice(1), await sign(committee.slice(0, 3), receipts.slice(1)));
     assert.deepEqual((await chain.read<unknown[]>(chain.c.tasks, 'queueOf', [contractId]))[2], 2n);
+  });
+
+  it('a receipt with an Ethereum call calls its target with the public output, in the commit', async () => {
+    const wallet = chain.walletOf(chain.deployer);
+    const hash = await wallet.deployContract({
+      abi: auctionSettlementAbi,
+      bytecode: auctionSettlementBytecode,
+      args: [chain.c.tasks.address],
+      account: chain.deployer,
+      chain: wallet.chain,
+    });
+    const address = getAddress((await chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!);
+    const settlement = { address, abi: [...auctionSettlementAbi, ...mosaicErrorsAbi] as Abi };
+    await chain.send(chain.deployer, settlement, 'bind', [contractId]);
+    await expectRevert(chain.read(chain.c.tasks, 'callbackContext'), 'NoCallback');
+    await expectRevert(chain.send(caller, settlement, 'settle', [1n, 2n]), 'NotTasks');
+
+    const tasks = await createTasks(3);
+    const settle = toFunctionSelector('settle(int64,int64)');
+    const output = encodeAbiParameters([{ type: 'int64' }, { type: 'int64' }], [7n, -1200n]);
+    const receipts = receiptsFor(tasks).map((r, i) =>
+      // Task 0 calls with a body the target rejects (wrong arity): the receipt stands, the call is reported failed.
+      // Task 1 is a failure: no call. Task 2 settles.
+      i === 0
+        ? { ...r, callTarget: address, callSelector: settle, publicOutput: '0x1234' as Hex }
+        : i === 1
+          ? { ...r, status: RECEIPT_STATUS.failure, callTarget: address, callSelector: settle, publicOutput: output }
+          : { ...r, callTarget: address, callSelector: settle, publicOutput: output },
+    );
+    const records = tasks.map((t) => t.record);
+    const signatures = await sign(committee.slice(0, 3), receipts);
+    // Too little gas for the target's share: the whole commit reverts instead of failing the call.
+    await expectRevert(
+      chain.publicClient.simulateContract({
+        address: chain.c.tasks.address,
+        abi: chain.c.tasks.abi,
+        functionName: 'commitReceipts',
+        args: [contractId, epoch, records, receipts, signatures],
+        account: committee[0]!,
+        gas: 400_000n,
+      }),
+      'InsufficientCallbackGas',
+      [tasks[0]!.taskId],
+    );
+    const receipt = await commit(records, receipts, signatures);
+    const calls = eventsOf(chain.c.tasks, receipt, 'TaskCallback').map((e) => e.args);
+    assert.deepEqual(calls, [
+      { taskId: tasks[0]!.taskId, target: address, selector: settle, success: false },
+      { taskId: tasks[2]!.taskId, target: address, selector: settle, success: true },
+    ]);
+    assert.equal(await chain.read(settlement, 'settled'), true);
+    assert.equal(await chain.read(settlement, 'winner'), 7n);
+    assert.equal(await chain.read(settlement, 'price'), -1200n);
+    assert.equal(await chain.read(settlement, 'settledByTask'), tasks[2]!.taskId);
+    assert.equal(TASK_STATUS[await chain.read<number>(chain.c.tasks, 'taskStatus', [tasks[0]!.taskId])], 'receipted');
   });
 
   it('checkpoints let a batch end before the latest task', async () => {
