@@ -3,6 +3,7 @@
 // deployments files are in '@mosaic/contracts/node'.
 export * from './artifacts.js';
 export * from './bindings.js';
+export * from './committee-risk.js';
 export * from './deploy.js';
 export * from './receipts.js';
 export * from './selection.js';
