@@ -15,6 +15,7 @@ import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht';
 import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
+import { bytesToHex, keccak256 } from 'viem';
 
 export interface HostOptions {
   /** Multiaddrs to listen on (default one ephemeral TCP port on 127.0.0.1). */
@@ -59,9 +60,25 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         protocol: options.dhtProtocol ?? MOSAIC_DHT_PROTOCOL,
         clientMode: false,
         peerInfoMapper: options.peerInfoMapper ?? passthroughMapper,
+        // Records under /mosaic-code/<keccak-256 hex> hold contract code; any node can check them.
+        validators: { 'mosaic-code': validateCodeRecord },
+        selectors: { 'mosaic-code': () => 0 },
       }),
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
     },
   });
   return node as unknown as Host;
+}
+
+/** DHT key of a code record: `/mosaic-code/<code hash, 0x-hex>`. */
+export function codeRecordKey(codeHash: string): Uint8Array {
+  return new TextEncoder().encode(`/mosaic-code/${codeHash.toLowerCase()}`);
+}
+
+/** A code record is valid when its value hashes (keccak-256) to the hash in its key. */
+function validateCodeRecord(key: Uint8Array, value: Uint8Array): void {
+  const hash = new TextDecoder().decode(key).split('/')[2] ?? '';
+  if (!/^0x[0-9a-f]{64}$/.test(hash) || keccak256(value) !== hash) {
+    throw new Error(`code record does not hash to its key (${bytesToHex(key.subarray(0, 24))}…)`);
+  }
 }
