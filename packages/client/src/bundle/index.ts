@@ -1,0 +1,3 @@
+export * from './format.js';
+export * from './shares.js';
+export * from './task-bundle.js';

@@ -1,0 +1,3 @@
+export * from './envelope.js';
+export * from './payload.js';
+export * from './reconstruct.js';
