@@ -1,9 +1,58 @@
 /**
- * @mosaic/node: the secret node daemon. This first slice holds the libp2p host (with bootstrap) and the MPC
- * transport over libp2p streams.
+ * @mosaic/node: the secret node daemon. `MosaicNode.start(config)` walks the seven lifecycle steps; the
+ * building blocks (store, chain listener, membership, RPC registry, MPC streams, libp2p host, keys, config)
+ * are exported for the parts that come next and for embedding.
  */
 import './shim.js';
 
+export { type ChainClients, connectChain, DeploymentError } from './chain/deployment.js';
+export {
+  type AnyChainEvent,
+  type ChainEvent,
+  CONTRACT_ABIS,
+  type ContractName,
+  comparePositions,
+  type EventArgsOf,
+  type EventNameOf,
+  type EventPosition,
+} from './chain/events.js';
+export {
+  ChainListener,
+  type ChainListenerOptions,
+  CURSOR_KEY,
+  type Cursor,
+  type EventHandler,
+} from './chain/listener.js';
+export {
+  ChainMembership,
+  type Committee,
+  type CommitteeMember,
+  type CommitteeSession,
+  type CommitteeSessionOptions,
+  MembershipError,
+  peerIdFromBytes,
+  peerIdToBytes,
+  sessionIdFor,
+} from './chain/membership.js';
+export { ensureRegistered, type RegistrationOptions, type RegistrationOutcome } from './chain/registration.js';
+export { SecretContractIndex, type SecretContractRecord } from './chain/secret-contracts.js';
+export { ConfigError, ENVIRONMENT, type LoadConfigOptions, loadConfig, parseConfig } from './config/load.js';
+export { type NodeConfig, type NodeConfigInput, nodeConfigSchema } from './config/schema.js';
+export { CODE_PROTOCOL, CodeError, CodeService, codeCid, codeHashOf, MAX_CODE_BYTES } from './content/code.js';
+export { WrongPassphraseError } from './keys/encryption.js';
+export {
+  createKeys,
+  KEY_FILE,
+  KeyFileError,
+  type KeystoreOptions,
+  loadKeys,
+  loadOrCreateKeys,
+  type NodeKeys,
+} from './keys/keystore.js';
+export { stopOnSignals } from './lifecycle/signals.js';
+export { LIFECYCLE_STEPS, Lifecycle, type StepName, type StepState, type StepStatus } from './lifecycle/steps.js';
+export { createLogger, type Logger } from './log.js';
+export { NodeMetrics } from './metrics/metrics.js';
 export {
   type IsMember,
   MpcStreams,
@@ -13,5 +62,21 @@ export {
   sessionKey,
 } from './mpc/libp2p-transport.js';
 export { PROTOCOL as MPC_PROTOCOL } from './mpc/wire.js';
+export { MosaicNode, type StartNodeOptions } from './node.js';
 export { type BootstrapOptions, type BootstrapResult, bootstrap } from './p2p/bootstrap.js';
-export { createHost, type Host, type HostOptions, MOSAIC_DHT_PROTOCOL } from './p2p/host.js';
+export { ConnectionKeeper } from './p2p/discovery.js';
+export { codeRecordKey, createHost, type Host, type HostOptions, MOSAIC_DHT_PROTOCOL } from './p2p/host.js';
+export { RpcError, RpcErrorCode } from './rpc/errors.js';
+export {
+  parseParams,
+  type RpcContext,
+  type RpcMethod,
+  RpcRegistry,
+  type RpcTopic,
+  type SubscriptionSink,
+  schemas as rpcSchemas,
+} from './rpc/registry.js';
+export { RpcServer, type RpcServerOptions, stringify as rpcStringify } from './rpc/server.js';
+export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './store/codecs.js';
+export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './store/store.js';
+export { NODE_VERSION } from './version.js';

@@ -42,6 +42,8 @@ export interface MpcStreamsOptions {
   /** Streams per connection for this protocol, each way (default 64). */
   maxStreams?: number;
   onRefused?: (refusal: Refusal) => void;
+  /** Counts MPC frame bytes sent and received (for metrics). */
+  onTraffic?: (direction: 'in' | 'out', bytes: number) => void;
 }
 
 export interface SessionOptions {
@@ -67,6 +69,7 @@ export class MpcStreams {
   readonly refusals: Refusal[] = [];
   readonly isMember: IsMember;
   readonly handshakeTimeoutMs: number;
+  readonly onTraffic: ((direction: 'in' | 'out', bytes: number) => void) | undefined;
   private readonly graceMs: number;
   private readonly maxStreams: number;
   private started = false;
@@ -79,6 +82,7 @@ export class MpcStreams {
     this.graceMs = options.unknownSessionGraceMs ?? 10_000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.maxStreams = options.maxStreams ?? 64;
+    this.onTraffic = options.onTraffic;
   }
 
   async start(): Promise<void> {
@@ -211,6 +215,7 @@ class Session implements Transport {
 
   send(to: number, frame: Uint8Array): undefined | Promise<void> {
     this.check(to);
+    this.service.onTraffic?.('out', frame.length);
     const pending = this.closed
       ? Promise.reject(new TransportClosedError('transport closed'))
       : this.links[to].send(frame);
@@ -258,7 +263,10 @@ class Session implements Transport {
     }
     link.attach(reader.stream);
     reader.forward(
-      (frame) => link.deliver(frame),
+      (frame) => {
+        this.service.onTraffic?.('in', frame.length);
+        link.deliver(frame);
+      },
       (error) => link.end(error),
     );
   }
@@ -294,7 +302,10 @@ class Session implements Transport {
         const link = this.links[party];
         link.attach(stream);
         reader.forward(
-          (frame) => link.deliver(frame),
+          (frame) => {
+            this.service.onTraffic?.('in', frame.length);
+            link.deliver(frame);
+          },
           (error) => link.end(error),
         );
         return;
