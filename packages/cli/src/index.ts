@@ -1,1 +1,1 @@
-export {};
+export { COMMANDS, createProgram } from './program.js';

@@ -1,0 +1,50 @@
+/** `mosaic keys create|show`: the node's key file in a data directory (secrets are never printed). */
+import { readFile } from 'node:fs/promises';
+import { createKeys, loadKeys } from '@mosaic/node';
+import type { Command } from 'commander';
+
+interface KeyFlags {
+  dataDir: string;
+  passphraseFile?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const keys = program.command('keys').description("create or show a node's keys");
+  keys
+    .command('create')
+    .description('generate the operator, libp2p and X25519 keys into <data-dir>/keys.json (mode 0600)')
+    .requiredOption('-d, --data-dir <dir>', 'data directory')
+    .option('--passphrase-file <file>', 'encrypt the key file with the passphrase in this file (or MOSAIC_PASSPHRASE)')
+    .option('--json', 'print JSON')
+    .action(async (flags: KeyFlags) => {
+      const passphrase = await passphraseOf(flags);
+      const loaded = await createKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
+      print({ ...loaded.keys.toJSON(), file: loaded.file, encrypted: passphrase !== undefined }, flags.json);
+    });
+  keys
+    .command('show')
+    .description('print the public keys (operator address, peer id, X25519 public key)')
+    .requiredOption('-d, --data-dir <dir>', 'data directory')
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key file (or MOSAIC_PASSPHRASE)')
+    .option('--json', 'print JSON')
+    .action(async (flags: KeyFlags) => {
+      const passphrase = await passphraseOf(flags);
+      const loaded = await loadKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
+      print(loaded.toJSON(), flags.json);
+    });
+}
+
+async function passphraseOf(flags: KeyFlags): Promise<string | undefined> {
+  if (flags.passphraseFile) return (await readFile(flags.passphraseFile, 'utf8')).replace(/\r?\n$/, '');
+  const env = process.env.MOSAIC_PASSPHRASE;
+  return env === undefined || env === '' ? undefined : env;
+}
+
+function print(value: Record<string, unknown>, json: boolean | undefined): void {
+  if (json) {
+    console.log(JSON.stringify(value));
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) console.log(`${key.padEnd(16)} ${String(v)}`);
+}

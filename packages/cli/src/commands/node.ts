@@ -1,0 +1,81 @@
+/** `mosaic node`: runs a secret node until SIGINT / SIGTERM. */
+import { ConfigError, loadConfig, MosaicNode, stopOnSignals } from '@mosaic/node';
+import type { Command } from 'commander';
+
+interface NodeFlags {
+  config?: string;
+  dataDir?: string;
+  listen?: string[];
+  bootstrap?: string[];
+  chainRpc?: string;
+  deployment?: string;
+  confirmations?: number;
+  rpcHost?: string;
+  rpcPort?: number;
+  minConnections?: number;
+  register?: boolean;
+  deposit?: string;
+  logLevel?: string;
+  passphraseFile?: string;
+}
+
+const integer = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer`);
+  return Number(value);
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('node')
+    .description('run a secret node (config from --config, then MOSAIC_* environment, then these flags)')
+    .option('-c, --config <file>', 'JSON config file')
+    .option('-d, --data-dir <dir>', 'data directory (keys, store)')
+    .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect)
+    .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable)', collect)
+    .option('--chain-rpc <url>', 'ledger JSON-RPC URL')
+    .option('--deployment <file>', 'deployments file (<chainId>.json)')
+    .option('--confirmations <n>', 'blocks before acting on an event', integer('--confirmations'))
+    .option('--rpc-host <host>', 'JSON-RPC host')
+    .option('--rpc-port <port>', 'JSON-RPC port (0: any free port)', integer('--rpc-port'))
+    .option('--min-connections <n>', 'peers to keep at least', integer('--min-connections'))
+    .option('--register', 'register keys, deposit and log in on chain when not done yet')
+    .option('--deposit <amount>', 'stake to hold, in MOS smallest units')
+    .option('--log-level <level>', 'trace, debug, info, warn, error')
+    .option('--passphrase-file <file>', 'file with the key file passphrase (or MOSAIC_PASSPHRASE)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: MOSAIC_DATA_DIR, MOSAIC_LISTEN, MOSAIC_BOOTSTRAP, MOSAIC_CHAIN_RPC_URL, MOSAIC_DEPLOYMENT_FILE,\n' +
+        'MOSAIC_CONFIRMATIONS, MOSAIC_RPC_HOST, MOSAIC_RPC_PORT, MOSAIC_MIN_CONNECTIONS, MOSAIC_REGISTER, MOSAIC_DEPOSIT,\n' +
+        'MOSAIC_LOG_LEVEL, MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.',
+    )
+    .action(async (flags: NodeFlags) => {
+      let config: Awaited<ReturnType<typeof loadConfig>>;
+      try {
+        config = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), flags: toConfig(flags) });
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          console.error(`mosaic node: ${error.message}`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      const node = await MosaicNode.start(config);
+      stopOnSignals(node);
+    });
+}
+
+/** Flags shaped like the config file (undefined values are ignored by the merge). */
+function toConfig(flags: NodeFlags): Record<string, unknown> {
+  return {
+    dataDir: flags.dataDir,
+    listen: flags.listen,
+    bootstrap: flags.bootstrap,
+    chain: { rpcUrl: flags.chainRpc, deploymentFile: flags.deployment, confirmations: flags.confirmations },
+    rpc: { host: flags.rpcHost, port: flags.rpcPort },
+    discovery: { minConnections: flags.minConnections },
+    register: { enabled: flags.register, deposit: flags.deposit },
+    keys: { passphraseFile: flags.passphraseFile },
+    log: { level: flags.logLevel },
+  };
+}
