@@ -18,7 +18,8 @@ export const bytesCodec: Codec<Uint8Array> = {
     if (!(value instanceof Uint8Array)) throw new TypeError('value must be a Uint8Array');
     return value;
   },
-  decode: (bytes) => bytes,
+  // LevelDB hands out Buffers; callers get plain Uint8Arrays (deepEqual-able, no Buffer-only methods).
+  decode: (bytes) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
 };
 
 const BIGINT_TAG = '$bigint';
