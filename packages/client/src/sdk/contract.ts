@@ -1,0 +1,233 @@
+// A typed handle on a deployed secret contract: `contract.call.bid({ amount: 1200n })` runs the whole task flow
+// (DESIGN.md section 5): verify the committee on chain, share the secret arguments at degree t and seal them to
+// the members, Tasks.createTask, submit the bundle to the node, follow progress, verify and reconstruct the
+// private outputs and decode everything with the contract's types.
+
+import type { AnyContract, ArgsOf, FunctionName, PrivateResultOf, PublicResultOf } from '@mosaic/lang';
+import * as lang from '@mosaic/lang';
+import { vec } from '@mosaic/mpc';
+import { encodePublicArgs } from '../bundle/public-args.js';
+import { sealTaskBundle } from '../bundle/task-bundle.js';
+import type { VerifiedCommittee } from '../chain/committee.js';
+import { MosaicClientError, TaskFailedError } from '../errors.js';
+import type { BadMember } from '../result/reconstruct.js';
+import type { MosaicClient } from './client.js';
+import { createTask } from './ledger.js';
+import {
+  fetchTaskResult,
+  type PendingTask,
+  type ProgressListener,
+  splitOutputs,
+  submitBundle,
+  type VerifiedResult,
+  waitForTask,
+} from './task.js';
+
+export interface CallOptions {
+  /** Most gas the committee may charge (default: the cost model's estimate for the function). */
+  gasLimit?: bigint;
+  /** MOS per gas (default: the client's). */
+  gasPrice?: bigint;
+  /** Deposit the missing fee into Tasks before creating the task (default false: throw instead). */
+  autoDeposit?: boolean;
+  onProgress?: ProgressListener;
+  /** Give up waiting after this long (default 120 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface FeeEstimate {
+  gasLimit: bigint;
+  gasPrice: bigint;
+  /** gasLimit x gasPrice: escrowed at createTask; the unused part is refunded at the receipt. */
+  fee: bigint;
+  /** The caller's prepaid balance now, and what is missing for this call. */
+  balance: bigint;
+  shortfall: bigint;
+}
+
+export interface CallResult<C extends AnyContract, K extends FunctionName<C>> {
+  taskId: bigint;
+  /** Private and public outputs together, typed from the contract. */
+  outputs: PrivateResultOf<C, K> & PublicResultOf<C, K>;
+  privateOutputs: PrivateResultOf<C, K>;
+  publicOutputs: PublicResultOf<C, K>;
+  /** Members whose result was missing or wrong (the result stands without them). */
+  badMembers: BadMember[];
+  warnings: string[];
+  authenticated: boolean;
+  status: VerifiedResult['status'];
+  gasUsed?: bigint;
+  /** Everything needed to fetch the result again; holds the result secret key. */
+  task: PendingTask;
+}
+
+export type CallApi<C extends AnyContract> = {
+  readonly [K in FunctionName<C>]: (args: ArgsOf<C, K>, options?: CallOptions) => Promise<CallResult<C, K>>;
+};
+
+export type EstimateApi<C extends AnyContract> = {
+  readonly [K in FunctionName<C>]: (options?: { gasPrice?: bigint }) => Promise<FeeEstimate>;
+};
+
+type CostModel = (contract: AnyContract, fn: string) => unknown;
+
+/** The function's gas from lang's cost model (costOf), when this version of @mosaic/lang has one. */
+export function gasEstimateOf(compiled: AnyContract, fn: string): bigint | undefined {
+  const costOf = (lang as unknown as { costOf?: CostModel }).costOf;
+  if (typeof costOf !== 'function') return undefined;
+  const cost = costOf(compiled, fn);
+  if (typeof cost === 'bigint') return cost;
+  const gas = (cost as { gas?: unknown } | undefined)?.gas;
+  if (typeof gas === 'bigint') return gas;
+  if (typeof gas === 'number' && Number.isSafeInteger(gas)) return BigInt(gas);
+  return undefined;
+}
+
+export class SecretContract<C extends AnyContract> {
+  readonly call: CallApi<C>;
+  readonly estimate: EstimateApi<C>;
+
+  constructor(
+    private readonly client: MosaicClient,
+    readonly compiled: C,
+    readonly id: bigint,
+  ) {
+    const call: Record<string, unknown> = {};
+    const estimate: Record<string, unknown> = {};
+    for (const name of Object.keys(compiled.functions)) {
+      call[name] = (args: unknown, options?: CallOptions) =>
+        this.invoke(name as FunctionName<C>, args as never, options);
+      estimate[name] = (options?: { gasPrice?: bigint }) => this.estimateFee(name, options?.gasPrice);
+    }
+    this.call = Object.freeze(call) as CallApi<C>;
+    this.estimate = Object.freeze(estimate) as EstimateApi<C>;
+  }
+
+  /** The verified committee for the current epoch; also checks it runs this contract's code. */
+  async committee(): Promise<VerifiedCommittee> {
+    const committee = await this.client.verifyCommittee(this.id);
+    if (committee.codeHash.toLowerCase() !== this.compiled.codeHash.toLowerCase()) {
+      throw new MosaicClientError(
+        `secret contract ${this.id} has code hash ${committee.codeHash}, not ${this.compiled.codeHash} (${this.compiled.name})`,
+      );
+    }
+    return committee;
+  }
+
+  /** The fee of one call, shown to the caller before paying (estimate.<fn>()). */
+  async estimateFee(fn: string, gasPrice?: bigint, gasLimit?: bigint): Promise<FeeEstimate> {
+    const limit = gasLimit ?? gasEstimateOf(this.compiled, fn);
+    if (limit === undefined) {
+      throw new MosaicClientError(`no cost model for ${fn} in this @mosaic/lang: pass gasLimit explicitly`);
+    }
+    const price = gasPrice ?? this.client.defaults.gasPrice;
+    const fee = limit * price;
+    const balance = this.client.account ? await this.client.balance() : 0n;
+    return { gasLimit: limit, gasPrice: price, fee, balance, shortfall: fee > balance ? fee - balance : 0n };
+  }
+
+  private async invoke<K extends FunctionName<C>>(
+    fn: K,
+    args: ArgsOf<C, K>,
+    options: CallOptions = {},
+  ): Promise<CallResult<C, K>> {
+    const progress = options.onProgress ?? (() => {});
+    const info = this.compiled.functions[fn];
+    if (!info) throw new MosaicClientError(`${this.compiled.name} has no function ${fn}`);
+    // Encode first: a bad argument fails before any chain read or payment.
+    const encoded = lang.encodeArgs(this.compiled, fn, args);
+    const privateSizes = lang.privateOutputSizes(this.compiled, fn);
+    const committee = await this.committee();
+    progress({ stage: 'verified' });
+
+    const fee = await this.estimateFee(fn, options.gasPrice, options.gasLimit);
+    if (fee.shortfall > 0n) {
+      if (!options.autoDeposit) {
+        throw new MosaicClientError(
+          `prepaid balance ${fee.balance} is below the fee ${fee.fee} (${fee.gasLimit} gas x ${fee.gasPrice}): deposit ${fee.shortfall} or pass autoDeposit`,
+        );
+      }
+      await this.client.deposit(fee.shortfall);
+    }
+
+    const resultKeyPair = await this.client.x25519.generateKeyPair();
+    const sealed = await sealTaskBundle({
+      chainId: this.client.chainId,
+      tasks: this.client.ledger.addresses.tasks,
+      contractId: this.id,
+      selector: info.selector,
+      epoch: committee.epoch,
+      t: committee.t,
+      committee: committee.members,
+      secretArgs: vec.fromBigInts(encoded.secret.flat()),
+      publicArgs: encodePublicArgs(encoded.public),
+      resultKeyPair,
+      provider: this.client.x25519,
+    });
+    progress({ stage: 'sealed' });
+
+    const created = await createTask(this.client.ledger, {
+      contractId: this.id,
+      selector: info.selector,
+      bundleHash: sealed.hash,
+      gasLimit: fee.gasLimit,
+      gasPrice: fee.gasPrice,
+    });
+    if (created.epoch !== committee.epoch) {
+      // The bundle is sealed to the previous epoch's committee: members will skip it and the fee is refundable.
+      throw new TaskFailedError(
+        `the epoch advanced (${committee.epoch} -> ${created.epoch}) between sealing and createTask; task ${created.taskId} will be skipped and refunded: call again`,
+        created.taskId,
+        'epoch-changed',
+      );
+    }
+    const task: PendingTask = {
+      chainId: this.client.chainId,
+      tasks: this.client.ledger.addresses.tasks,
+      contractId: this.id,
+      selector: info.selector,
+      epoch: created.epoch,
+      taskId: created.taskId,
+      bundleHash: sealed.hash,
+      t: committee.t,
+      operators: committee.members.map((m) => m.operator),
+      resultKeyPair,
+    };
+    progress({ stage: 'created', taskId: task.taskId });
+    await submitBundle(this.client.node, task.taskId, sealed.bytes, sealed.hash);
+    progress({ stage: 'submitted', taskId: task.taskId });
+
+    await waitForTask(this.client.node, task.taskId, {
+      onProgress: (p) => {
+        if (p.stage !== 'created' && p.stage !== 'submitted') progress(p);
+      },
+      pollIntervalMs: this.client.defaults.pollIntervalMs,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const result = await fetchTaskResult(this.client.node, task, {
+      expectedCount: privateSizes.reduce((a, b) => a + b, 0),
+      provider: this.client.x25519,
+    });
+    const privateOutputs = lang.decodeOutputs(this.compiled, fn, splitOutputs(result.outputs, privateSizes));
+    const publicOutputs = lang.decodePublicOutputs(this.compiled, fn, result.publicOutput);
+    progress({
+      stage: 'reconstructed',
+      taskId: task.taskId,
+      ...(result.badMembers.length ? { detail: result.warnings.join('; ') } : {}),
+    });
+    return {
+      taskId: task.taskId,
+      outputs: { ...privateOutputs, ...publicOutputs },
+      privateOutputs,
+      publicOutputs,
+      badMembers: result.badMembers,
+      warnings: result.warnings,
+      authenticated: result.authenticated,
+      status: result.status,
+      ...(result.gasUsed !== undefined ? { gasUsed: result.gasUsed } : {}),
+      task,
+    };
+  }
+}
