@@ -22,6 +22,9 @@ export {
 export { compile, loadContract } from './compiler/compile.js';
 export type { CompiledContract, CompiledFunction } from './compiler/compiled.js';
 export { CompileError } from './compiler/errors.js';
+// cost model and interpreter
+export { type Committee, carryTreeLevels } from './cost/engine-costs.js';
+export { costOf, costOfFunction, DEFAULT_COMMITTEE, type FunctionCost, GAS, gasOf } from './cost/model.js';
 // the DSL
 export {
   array,
@@ -54,6 +57,14 @@ export {
   type ValueOfSpec,
 } from './dsl/specs.js';
 export { type Literal, type Operand, Traced, Val, Vec } from './dsl/values.js';
+export { ExecutionError } from './interpreter/errors.js';
+export {
+  type EthereumCallResult,
+  type ExecuteInput,
+  type ExecuteResult,
+  type ExecuteStats,
+  execute,
+} from './interpreter/execute.js';
 // the IR
 export { decodeStructure, encodeModule } from './ir/encoding.js';
 export { IrError } from './ir/errors.js';
@@ -85,6 +96,7 @@ export {
   type ScalarKind,
 } from './ir/types.js';
 export { decodeModule, type ValidatedFunction, type ValidatedModule, validateModule } from './ir/validate.js';
+export { type SimulateOptions, type SimulateResult, simulate } from './simulate.js';
 // client-facing types and codecs
 export type {
   AnyContract,
