@@ -3,8 +3,19 @@
 // the members, Tasks.createTask, submit the bundle to the node, follow progress, verify and reconstruct the
 // private outputs and decode everything with the contract's types.
 
-import type { AnyContract, ArgsOf, FunctionName, PrivateResultOf, PublicResultOf } from '@mosaic/lang';
-import * as lang from '@mosaic/lang';
+import { secretContractsAbi } from '@mosaic/contracts';
+import {
+  type AnyContract,
+  type ArgsOf,
+  costOf,
+  decodeOutputs,
+  decodePublicOutputs,
+  encodeArgs,
+  type FunctionName,
+  type PrivateResultOf,
+  type PublicResultOf,
+  privateOutputSizes,
+} from '@mosaic/lang';
 import { vec } from '@mosaic/mpc';
 import { encodePublicArgs } from '../bundle/public-args.js';
 import { sealTaskBundle } from '../bundle/task-bundle.js';
@@ -70,23 +81,15 @@ export type EstimateApi<C extends AnyContract> = {
   readonly [K in FunctionName<C>]: (options?: { gasPrice?: bigint }) => Promise<FeeEstimate>;
 };
 
-type CostModel = (contract: AnyContract, fn: string) => unknown;
-
-/** The function's gas from lang's cost model (costOf), when this version of @mosaic/lang has one. */
-export function gasEstimateOf(compiled: AnyContract, fn: string): bigint | undefined {
-  const costOf = (lang as unknown as { costOf?: CostModel }).costOf;
-  if (typeof costOf !== 'function') return undefined;
-  const cost = costOf(compiled, fn);
-  if (typeof cost === 'bigint') return cost;
-  const gas = (cost as { gas?: unknown } | undefined)?.gas;
-  if (typeof gas === 'bigint') return gas;
-  if (typeof gas === 'number' && Number.isSafeInteger(gas)) return BigInt(gas);
-  return undefined;
+/** The gas of one call of `fn` from lang's cost model, for the contract's committee (n, t). */
+export function gasEstimateOf(compiled: AnyContract, fn: string, committee: { n: number; t: number }): bigint {
+  return BigInt(costOf(compiled, fn, committee).gas);
 }
 
 export class SecretContract<C extends AnyContract> {
   readonly call: CallApi<C>;
   readonly estimate: EstimateApi<C>;
+  private params: Promise<{ n: number; t: number }> | undefined;
 
   constructor(
     private readonly client: MosaicClient,
@@ -115,12 +118,28 @@ export class SecretContract<C extends AnyContract> {
     return committee;
   }
 
+  /** (n, t) of the contract, from SecretContracts (cached: they never change). */
+  private async committeeParams(): Promise<{ n: number; t: number }> {
+    this.params ??= this.client.ledger.publicClient
+      .readContract({
+        address: this.client.ledger.addresses.secretContracts,
+        abi: secretContractsAbi,
+        functionName: 'committeeParams',
+        args: [this.id],
+      })
+      .then(([n, t]) => ({ n, t }))
+      .catch((cause: unknown) => {
+        this.params = undefined;
+        throw new MosaicClientError(`secret contract ${this.id} is not deployed on this chain`, { cause });
+      });
+    return this.params;
+  }
+
   /** The fee of one call, shown to the caller before paying (estimate.<fn>()). */
   async estimateFee(fn: string, gasPrice?: bigint, gasLimit?: bigint): Promise<FeeEstimate> {
-    const limit = gasLimit ?? gasEstimateOf(this.compiled, fn);
-    if (limit === undefined) {
-      throw new MosaicClientError(`no cost model for ${fn} in this @mosaic/lang: pass gasLimit explicitly`);
-    }
+    if (!Object.hasOwn(this.compiled.functions, fn))
+      throw new MosaicClientError(`${this.compiled.name} has no function ${fn}`);
+    const limit = gasLimit ?? gasEstimateOf(this.compiled, fn, await this.committeeParams());
     const price = gasPrice ?? this.client.defaults.gasPrice;
     const fee = limit * price;
     const balance = this.client.account ? await this.client.balance() : 0n;
@@ -136,8 +155,8 @@ export class SecretContract<C extends AnyContract> {
     const info = this.compiled.functions[fn];
     if (!info) throw new MosaicClientError(`${this.compiled.name} has no function ${fn}`);
     // Encode first: a bad argument fails before any chain read or payment.
-    const encoded = lang.encodeArgs(this.compiled, fn, args);
-    const privateSizes = lang.privateOutputSizes(this.compiled, fn);
+    const encoded = encodeArgs(this.compiled, fn, args);
+    const privateSizes = privateOutputSizes(this.compiled, fn);
     const committee = await this.committee();
     progress({ stage: 'verified' });
 
@@ -210,8 +229,8 @@ export class SecretContract<C extends AnyContract> {
       expectedCount: privateSizes.reduce((a, b) => a + b, 0),
       provider: this.client.x25519,
     });
-    const privateOutputs = lang.decodeOutputs(this.compiled, fn, splitOutputs(result.outputs, privateSizes));
-    const publicOutputs = lang.decodePublicOutputs(this.compiled, fn, result.publicOutput);
+    const privateOutputs = decodeOutputs(this.compiled, fn, splitOutputs(result.outputs, privateSizes));
+    const publicOutputs = decodePublicOutputs(this.compiled, fn, result.publicOutput);
     progress({
       stage: 'reconstructed',
       taskId: task.taskId,
