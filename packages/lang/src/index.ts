@@ -29,6 +29,7 @@ export { costOf, costOfFunction, DEFAULT_COMMITTEE, type FunctionCost, GAS, gasO
 export {
   array,
   type ContractDefinition,
+  constants,
   contract,
   EthereumCall,
   ethereum,

@@ -5,9 +5,10 @@
 import { callSite } from '../compiler/source.js';
 import { currentTracer } from '../compiler/tracer.js';
 import type { Visibility } from '../ir/module.js';
-import type { ScalarKind } from '../ir/types.js';
+import { FIXED_FRACTION_BITS, FIXED_TOTAL_BITS, type ScalarKind } from '../ir/types.js';
 import type { ArraySpec, JsScalar, ScalarSpec, Spec, ValueOfSpec } from './specs.js';
 import {
+  bitsFor,
   type Join,
   type Literal,
   registerOf,
@@ -64,7 +65,7 @@ export function fn<I extends SpecMap, O extends Outputs | undefined>(
 const STATE_SPECS = Symbol('mosaic.stateSpecs');
 
 /** Persistent secret state: read and assign its fields inside function bodies. */
-export type StateVars<T extends SpecMap> = { -readonly [P in keyof T]: TracedOfSpec<T[P]> | Literal<T[P]['kind']> } & {
+export type StateVars<T extends SpecMap> = { -readonly [P in keyof T]: TracedOfSpec<T[P]> } & {
   readonly [STATE_SPECS]: T;
 };
 
@@ -201,6 +202,28 @@ export function array<K extends ScalarKind, S extends Visibility>(items: readonl
   const tracer = tracerOf(items, 'array');
   const parts = items.map((item) => registerOf(tracer, item, 'int').register);
   return wrap(tracer, tracer.emit({ op: 'Concat', parts }), true) as never;
+}
+
+/** A public constant array, e.g. the edges of a histogram: constants([0, 10, 20]). */
+export function constants<V extends bigint | number | boolean>(
+  values: readonly V[],
+): Vec<V extends boolean ? 'bool' : V extends bigint ? 'int' : 'fixed', 'public'> {
+  const tracer = currentTracer('constants');
+  if (values.length === 0) tracer.fail('constants() needs at least one value');
+  const first = values[0];
+  const kind: ScalarKind = typeof first === 'boolean' ? 'bool' : typeof first === 'bigint' ? 'int' : 'fixed';
+  const raw = values.map((v: bigint | number | boolean) => {
+    if (typeof v !== typeof first) tracer.fail('constants() takes values of one type (bigint, number or boolean)');
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+    if (typeof v === 'bigint') return v;
+    if (!Number.isFinite(v) || Math.abs(v) >= 2 ** (FIXED_TOTAL_BITS - FIXED_FRACTION_BITS - 1)) {
+      // fixed point holds |x| < 2^23
+      tracer.fail(`${v} is outside the fixed-point range`);
+    }
+    return BigInt(Math.round(v * 2 ** FIXED_FRACTION_BITS));
+  });
+  const bits = kind === 'bool' ? 1 : kind === 'fixed' ? FIXED_TOTAL_BITS : Math.max(...raw.map(bitsFor));
+  return wrap(tracer, tracer.constant(kind, bits, raw), true) as never;
 }
 
 /** The larger of a and b (one comparison and one selection). */

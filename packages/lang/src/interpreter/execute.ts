@@ -182,7 +182,11 @@ async function runBatch(
   const sizes = list.map((i) => f.registerTypes[i].length);
   const split = (all: FieldVector): FieldVector[] => {
     let at = 0;
-    return sizes.map((n) => vec.slice(all, at, (at += n)));
+    return sizes.map((n) => {
+      const part = vec.slice(all, at, at + n);
+      at += n;
+      return part;
+    });
   };
   switch (kind) {
     case 'multiply': {
