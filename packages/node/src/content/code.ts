@@ -1,6 +1,6 @@
 /**
  * Contract code (IR bytes) on the network. A node holding code for hash h stores it under h and announces it
- * as a DHT provider of CID(raw, keccak-256 multihash h). Another node finds providers and asks them for the
+ * as a DHT provider of `codeCid(h)`. Another node finds providers and asks them for the
  * bytes on `/mosaic/code/1.0.0`:
  *
  *   request:  one length-prefixed message, the 32-byte code hash
@@ -9,6 +9,7 @@
  * A fetched code is accepted only when keccak256(code) equals the asked hash; the caller also checks that
  * the ledger has a secret contract with that hash before storing it (code nobody deployed is not kept).
  */
+import { createHash } from 'node:crypto';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
@@ -23,7 +24,8 @@ export const CODE_PROTOCOL = '/mosaic/code/1.0.0';
 /** Largest contract code accepted anywhere (RPC, network, store). */
 export const MAX_CODE_BYTES = 8 << 20;
 const RAW_CODEC = 0x55;
-const KECCAK_256 = 0x1b;
+const SHA2_256 = 0x12;
+const CODE_KEY_PREFIX = 'mosaic/code/v1:';
 
 export class CodeError extends Error {
   override name = 'CodeError';
@@ -35,8 +37,14 @@ export class CodeError extends Error {
   }
 }
 
+/**
+ * The DHT key under which providers of `codeHash` announce themselves: CID(raw, sha2-256("mosaic/code/v1:" ||
+ * codeHash)). Not the keccak-256 multihash of the code itself: kad-dht on libp2p 3 silently finds no
+ * providers for a keccak-256 CID (measured), while sha2-256 works; the prefix keeps the key space Mosaic's own.
+ */
 export function codeCid(codeHash: Hex): CID {
-  return CID.createV1(RAW_CODEC, Digest.create(KECCAK_256, hexToBytes(codeHash)));
+  const digest = createHash('sha256').update(CODE_KEY_PREFIX).update(hexToBytes(codeHash)).digest();
+  return CID.createV1(RAW_CODEC, Digest.create(SHA2_256, new Uint8Array(digest)));
 }
 
 export function codeHashOf(code: Uint8Array): Hex {
