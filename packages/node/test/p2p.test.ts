@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { keccak256 } from 'viem';
 import { bootstrap } from '../src/p2p/bootstrap.js';
-import { createHost, type Host } from '../src/p2p/host.js';
+import { codeRecordKey, createHost, type Host } from '../src/p2p/host.js';
 
 describe('libp2p host on loopback', { timeout: 30_000 }, () => {
   const hosts: Host[] = [];
@@ -55,5 +56,17 @@ describe('libp2p host on loopback', { timeout: 30_000 }, () => {
       if (p.id.equals(hosts[2].peerId)) break;
     }
     assert.ok(found.includes(hosts[2].peerId.toString()), `providers found: ${found.join(', ')}`);
+  });
+
+  it('DHT put/get of a code record across nodes; a record that does not match its hash is refused', async () => {
+    const code = new TextEncoder().encode('contract IR for the DHT');
+    const key = codeRecordKey(keccak256(code));
+    await hosts[1].contentRouting.put(key, code, { signal: AbortSignal.timeout(10_000) });
+    const value = await hosts[3].contentRouting.get(key, { signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual(new Uint8Array(value), code);
+    // A forged record: the validator of every receiving node rejects it, so nobody can read it back.
+    const forged = codeRecordKey(keccak256(new TextEncoder().encode('other')));
+    await hosts[1].contentRouting.put(forged, code, { signal: AbortSignal.timeout(5_000) }).catch(() => {});
+    await assert.rejects(hosts[4].contentRouting.get(forged, { signal: AbortSignal.timeout(5_000) }));
   });
 });
