@@ -108,3 +108,23 @@ export async function verifyResultEnvelopeSignature(
     return false;
   }
 }
+
+/** Member side: the signature that goes with a result envelope (any viem account, e.g. the operator's). */
+export function signResultEnvelope(
+  signer: { signMessage(args: { message: { raw: Hex } }): Promise<Hex> },
+  target: Pick<ResultTarget, 'chainId' | 'tasks' | 'taskId'>,
+  memberIndex: number,
+  envelope: Uint8Array,
+): Promise<Hex> {
+  return signer.signMessage({ message: { raw: resultEnvelopeDigest(target, memberIndex, envelope) } });
+}
+
+/** outputHash = keccak256(h_1 || ... || h_n), h_i = keccak256(envelope of member i), bytes32(0) when it has none. */
+export function outputHashOf(envelopes: readonly (Uint8Array | undefined)[]): Hex {
+  const parts = envelopes.map((e) => (e ? keccak256(e, 'bytes') : new Uint8Array(32)));
+  const all = new Uint8Array(32 * parts.length);
+  parts.forEach((p, i) => {
+    all.set(p, 32 * i);
+  });
+  return keccak256(all);
+}

@@ -2,13 +2,18 @@
 // committee's result envelopes into verified, reconstructed outputs. A PendingTask holds everything needed to
 // fetch the result later (e.g. from another process): keep it private, it contains the result secret key.
 import { type FieldVector, vec } from '@mosaic/mpc';
-import { type Address, getAddress, keccak256 } from 'viem';
+import { type Address, getAddress } from 'viem';
 import { outputMacKeyOf } from '../bundle/task-bundle.js';
-import { bytesToHex, concatBytes, type Hex, hexToBytes } from '../bytes.js';
+import { bytesToHex, type Hex, hexToBytes } from '../bytes.js';
 import { EnvelopeOpenError, FormatError, MosaicClientError, NodeRpcError, TaskFailedError } from '../errors.js';
 import { deserializeKeyPair, type SerializedKeyPair, serializeKeyPair } from '../keys/keys.js';
 import { nobleX25519, type X25519KeyPair, type X25519Provider } from '../keys/provider.js';
-import { openResultShares, type ResultTarget, verifyResultEnvelopeSignature } from '../result/envelope.js';
+import {
+  openResultShares,
+  outputHashOf,
+  type ResultTarget,
+  verifyResultEnvelopeSignature,
+} from '../result/envelope.js';
 import { type MemberResult, type Reconstruction, reconstructOutputs } from '../result/reconstruct.js';
 import type { NodeConnection } from '../rpc/connection.js';
 import {
@@ -175,7 +180,7 @@ export async function fetchTaskResult(
     return { ...base, outputs: vec.zeros(0), badMembers: [], warnings: [], authenticated: true };
   }
   const warnings: string[] = [];
-  const envelopeHashes: Uint8Array[] = task.operators.map(() => new Uint8Array(32));
+  const served: (Uint8Array | undefined)[] = task.operators.map(() => undefined);
   const results: MemberResult[] = await Promise.all(
     task.operators.map(async (operator, i): Promise<MemberResult> => {
       const member = i + 1;
@@ -187,7 +192,7 @@ export async function fetchTaskResult(
         return { member, operator, failure: `envelope claims operator ${entry.operator}, not the member's` };
       }
       const envelope = hexToBytes(entry.envelope, 'envelope');
-      envelopeHashes[i] = keccak256(envelope, 'bytes');
+      served[i] = envelope;
       if (!(await verifyResultEnvelopeSignature(task, member, envelope, entry.signature, operator))) {
         return {
           member,
@@ -208,7 +213,7 @@ export async function fetchTaskResult(
       }
     }),
   );
-  if (answer.outputHash !== undefined && keccak256(concatBytes(envelopeHashes)) !== answer.outputHash) {
+  if (answer.outputHash !== undefined && outputHashOf(served) !== answer.outputHash) {
     warnings.push('the envelopes served do not match the outputHash the committee agreed on');
   }
   const reconstruction = reconstructOutputs(results, {
