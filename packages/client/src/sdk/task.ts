@@ -80,6 +80,8 @@ export async function waitForTask(
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let lastRank = -1;
   let resolveUpdate: ((update: TaskUpdate) => void) | undefined;
+  // A terminal update from the subscription that arrived while no wait was pending (e.g. during a poll).
+  let arrived: TaskUpdate | undefined;
   const seen = (update: TaskUpdate): boolean => {
     if (update.taskId !== taskId) return false;
     const rank = ORDER.indexOf(update.status);
@@ -96,7 +98,9 @@ export async function waitForTask(
         if (n.result === undefined) return;
         try {
           const update = parseTaskInfo(n.result);
-          if (seen(update)) resolveUpdate?.(update);
+          if (!seen(update)) return;
+          arrived = update;
+          resolveUpdate?.(update);
         } catch {
           // A malformed notification is ignored; polling below still observes the task.
         }
@@ -117,6 +121,7 @@ export async function waitForTask(
         // -32001: the node has not seen the TaskCreated event yet.
         if (!(error instanceof NodeRpcError) || (error.code !== -32001 && error.code !== undefined)) throw error;
       }
+      if (arrived) return arrived;
       const left = deadline - Date.now();
       if (left <= 0) throw new TaskFailedError(`task ${taskId} did not finish in time`, taskId, 'timeout');
       const update = await new Promise<TaskUpdate | undefined>((resolve) => {
