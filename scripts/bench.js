@@ -10,6 +10,7 @@ const suites = {
   mpc: 'packages/mpc/dist/bench/mpc.bench.js',
   gas: 'packages/contracts/dist/bench/gas.bench.js',
   p2p: 'packages/node/dist/bench/p2p.bench.js',
+  client: 'packages/client/dist/bench/client.bench.js',
 };
 
 const args = process.argv.slice(2);
