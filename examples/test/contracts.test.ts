@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compile, simulate } from '@mosaic/lang';
+import { compile, costOf, simulate } from '@mosaic/lang';
 import type { FieldVector } from '@mosaic/mpc';
 import geneCorrelation from '../gene-correlation/contract.js';
 import millionaires from '../millionaires/contract.js';
@@ -137,3 +137,23 @@ for (const committee of COMMITTEES) {
     });
   });
 }
+
+describe('the cost model predicts the rounds of every example function', () => {
+  it('rounds equal the measured rounds on (5, 2)', async () => {
+    const runs: [ReturnType<typeof compile>, string, Record<string, unknown>][] = [
+      [compile(millionaires), 'compare', { a: 1n, b: 2n }],
+      [compile(sealedBidAuction), 'bid', { bidder: 1n, amount: 5n }],
+      [compile(sealedBidAuction), 'close', {}],
+      [compile(privateVoting), 'vote', { choice: 1n }],
+      [compile(privateVoting), 'close', {}],
+      [compile(geneCorrelation), 'submit', { genotype: 1n, diseased: true }],
+      [compile(geneCorrelation), 'statistics', {}],
+      [compile(privateStatistics), 'submit', { value: 3.5 }],
+      [compile(privateStatistics), 'result', { minimumCount: 0n }],
+    ];
+    for (const [compiled, fn, values] of runs) {
+      const r = await simulate(compiled, fn as never, values as never, { n: 5, t: 2 });
+      assert.equal(r.stats.rounds, costOf(compiled, fn).rounds, `${compiled.name}.${fn}`);
+    }
+  });
+});
