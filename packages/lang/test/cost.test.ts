@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { carryTreeLevels, costOf, GAS, gasOf, simulate } from '../src/index.js';
-import { compiledEveryOp } from './helpers.js';
-import { scheduled } from './schedule.test.js';
+import { compiledEveryOp, scheduled } from './helpers.js';
 
 const calls: [typeof compiledEveryOp | typeof scheduled, string, Record<string, unknown>][] = [
   [compiledEveryOp, 'ints', { a: 5n, b: -9n, p: 3n, c: true, d: false }],

@@ -165,3 +165,12 @@ describe('validator', () => {
     assert.throws(() => decodeModule(new Uint8Array((4 << 20) + 1)), /exceeds/);
   });
 });
+
+describe('names', () => {
+  it('a contract or function name the encoding cannot carry is a compile error, not a later decode failure', () => {
+    const bad = contract('Bad!', { functions: {} });
+    assert.throws(() => compile(bad), /contract name "Bad!"/);
+    const badFn = contract('Ok', { functions: { 'not-an-identifier': fn({}, () => undefined) } });
+    assert.throws(() => compile(badFn), /is not an identifier/);
+  });
+});

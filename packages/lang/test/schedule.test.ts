@@ -4,43 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compile, contract, fn, reveal, secret, select, simulate } from '../src/index.js';
-
-const EIGHT = 8;
-
-const scheduled = compile(
-  contract('Scheduling', {
-    functions: {
-      oneComparison: fn({ a: secret.int32, b: secret.int32 }, ({ a, b }) => ({ x: reveal(a.gt(b)) })),
-      eightComparisons: fn(
-        { a: secret.array(secret.int32, EIGHT), b: secret.array(secret.int32, EIGHT) },
-        ({ a, b }) => {
-          const out: Record<string, ReturnType<typeof reveal>> = {};
-          // eight separate scalar instructions: the scheduler merges them into one engine call
-          for (let i = 0; i < EIGHT; i++) out[`x${i}`] = reveal(a.at(i).gt(b.at(i)));
-          return out;
-        },
-      ),
-      dependentComparisons: fn({ a: secret.int32, b: secret.int32 }, ({ a, b }) => {
-        const larger = select(a.gt(b), a, b);
-        return { x: reveal(larger.gt(100n)) };
-      }),
-      oneProduct: fn({ a: secret.int32, b: secret.int32 }, ({ a, b }) => ({ p: a.mul(b) })),
-      tenProducts: fn({ a: secret.array(secret.int16, 10), b: secret.array(secret.int16, 10) }, ({ a, b }) => {
-        const out: Record<string, ReturnType<typeof a.at>> = {};
-        for (let i = 0; i < 10; i++) out[`p${i}`] = a.at(i).mul(b.at(i));
-        return out;
-      }),
-      productChain: fn({ a: secret.int16, b: secret.int16 }, ({ a, b }) => ({ p: a.mul(b).mul(a).mul(b) })),
-      mixedLayer: fn({ a: secret.int32, b: secret.int32, x: secret.fixed }, ({ a, b, x }) => ({
-        p: a.mul(b),
-        q: x.mul(x),
-        lt: a.lt(b),
-        eq: a.eq(b),
-      })),
-    },
-  }),
-);
+import { simulate } from '../src/index.js';
+import { EIGHT, scheduled } from './helpers.js';
 
 async function rounds(fnName: string, values: Record<string, unknown>): Promise<{ rounds: number; layers: number }> {
   const r = await simulate(scheduled, fnName as never, values as never, { n: 5, t: 2 });
@@ -82,5 +47,3 @@ describe('round scheduling by multiplicative depth', () => {
     assert.deepEqual(r.outputs, { p: 10n, q: 2.25, lt: true, eq: false });
   });
 });
-
-export { scheduled };

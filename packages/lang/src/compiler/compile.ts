@@ -53,8 +53,8 @@ export function compile<Fns extends FunctionMap>(definition: ContractDefinition<
   try {
     validated = validateModule(module);
   } catch (error) {
-    // the tracer applies the same rules as it goes: reaching this means a compiler bug, not a contract error
-    throw new CompileError(`internal error, the compiled IR does not validate: ${(error as Error).message}`, undefined);
+    // the tracer applies the typing rules as it goes: what is left are names and declarations
+    throw new CompileError(`the contract does not validate: ${(error as Error).message}`, undefined);
   }
   const bytes = encodeModule(validated);
   const functions = Object.fromEntries(

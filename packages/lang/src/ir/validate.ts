@@ -3,7 +3,7 @@
  * It returns the module with the type of every register, or throws an IrError naming the first problem.
  * Work is linear in the size of the module, and every count is bounded (limits.ts).
  */
-import { decodeStructure, IDENTIFIER, SIGNATURE } from './encoding.js';
+import { CONTRACT_NAME, decodeStructure, IDENTIFIER, SIGNATURE } from './encoding.js';
 import { IrError } from './errors.js';
 import { LIMITS } from './limits.js';
 import type { FunctionIr, Instruction, IrModule, OutputDecl } from './module.js';
@@ -32,6 +32,11 @@ export function decodeModule(bytes: Uint8Array): ValidatedModule {
 }
 
 export function validateModule(module: IrModule): ValidatedModule {
+  if (typeof module.name !== 'string' || module.name.length > LIMITS.nameLength || !CONTRACT_NAME.test(module.name)) {
+    throw new IrError(
+      `contract name ${JSON.stringify(module.name)} must be 1..${LIMITS.nameLength} letters, digits, spaces, _ . -`,
+    );
+  }
   unique(
     module.state.map((s) => s.name),
     'state variable',
