@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { pino } from 'pino';
 import { keccak256 } from 'viem';
 import { bootstrap } from '../src/p2p/bootstrap.js';
+import { ConnectionKeeper } from '../src/p2p/discovery.js';
 import { codeRecordKey, createHost, type Host } from '../src/p2p/host.js';
 
 describe('libp2p host on loopback', { timeout: 30_000 }, () => {
@@ -56,6 +58,30 @@ describe('libp2p host on loopback', { timeout: 30_000 }, () => {
       if (p.id.equals(hosts[2].peerId)) break;
     }
     assert.ok(found.includes(hosts[2].peerId.toString()), `providers found: ${found.join(', ')}`);
+  });
+
+  it('persistent discovery re-dials when a peer drops below the minimum', async () => {
+    const [a, b] = [await createHost(), await createHost()];
+    try {
+      const boot = a.getMultiaddrs()[0].toString();
+      const keeper = new ConnectionKeeper(b, {
+        minConnections: 1,
+        checkIntervalMs: 100,
+        bootstrap: [boot],
+        logger: pino({ level: 'silent' }),
+      });
+      assert.equal(await keeper.check(), 1);
+      await b.hangUp(a.peerId);
+      assert.equal(b.getPeers().length, 0);
+      keeper.start();
+      const deadline = Date.now() + 10_000;
+      while (b.getPeers().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await keeper.stop();
+      assert.equal(b.getPeers().length, 1, 'not reconnected');
+      assert.ok(keeper.redials >= 2);
+    } finally {
+      await Promise.allSettled([a.stop(), b.stop()]);
+    }
   });
 
   it('DHT put/get of a code record across nodes; a record that does not match its hash is refused', async () => {
