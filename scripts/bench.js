@@ -11,6 +11,7 @@ const suites = {
   gas: 'packages/contracts/dist/bench/gas.bench.js',
   p2p: 'packages/node/dist/bench/p2p.bench.js',
   client: 'packages/client/dist/bench/client.bench.js',
+  lang: 'packages/lang/dist/bench/lang.bench.js',
 };
 
 const args = process.argv.slice(2);
