@@ -45,6 +45,12 @@ export interface StartNodeOptions {
   /** Decrypts (or, on first start, encrypts) the key file; default MOSAIC_PASSPHRASE or keys.passphraseFile. */
   passphrase?: string;
   logger?: Logger;
+  /**
+   * Called in step 6 once the listener, RPC registry and every other part exist, before the listener starts
+   * and the RPC server listens: the place to subscribe to chain events (so that none is missed) and to
+   * register RPC methods.
+   */
+  setup?: (node: MosaicNode) => void | Promise<void>;
 }
 
 export class MosaicNode {
@@ -143,7 +149,7 @@ export class MosaicNode {
     });
     await lifecycle.run('sync', () => this.sync()).catch(() => {});
     await lifecycle.run('announce', () => this.announce()).catch(() => {});
-    await lifecycle.run('services', () => this.startServices());
+    await lifecycle.run('services', () => this.startServices(options));
     if (config.register.enabled) {
       await lifecycle
         .run('register', async () => {
@@ -255,7 +261,7 @@ export class MosaicNode {
   }
 
   /** Step 6: chain listener, JSON-RPC, metrics, health. */
-  private async startServices() {
+  private async startServices(options: StartNodeOptions) {
     const { config } = this;
     const fromBlock =
       config.chain.fromBlock !== undefined
@@ -276,7 +282,8 @@ export class MosaicNode {
         if (this.listener.head !== undefined) this.metrics.chainHead.set(Number(this.listener.head));
       },
     });
-    // Last subscriber: the fan-out to RPC subscriptions and in-process listeners (not transactional).
+    // The fan-out to RPC subscriptions and in-process listeners. Not transactional: it runs before the event's
+    // batch is committed, so a failed commit can notify twice (at-least-once).
     this.listener.onAny((event) => {
       this.metrics.chainEvents.inc();
       for (const listener of this.chainEventListeners) {
@@ -287,9 +294,6 @@ export class MosaicNode {
         }
       }
     });
-    const cursor = await this.listener.readCursor();
-    await this.listener.start();
-    this.cleanups.push(() => this.listener.stop());
     registerCoreMethods(this.rpc, {
       host: this.host,
       keys: this.keys,
@@ -305,6 +309,10 @@ export class MosaicNode {
       }),
       onChainEvent: (listener) => this.onChainEvent(listener),
     });
+    const cursor = await this.listener.readCursor();
+    await options.setup?.(this);
+    await this.listener.start();
+    this.cleanups.push(() => this.listener.stop());
     let rpc: string | undefined;
     if (config.rpc.enabled) {
       const server = new RpcServer({
