@@ -83,7 +83,8 @@ export function receiptBatchDomain(chainId: number, tasks: Address): TypedDataDo
   return { name: 'Mosaic Tasks', version: '1', chainId, verifyingContract: tasks };
 }
 
-function typedBatch(batch: ReceiptBatch) {
+/** The EIP-712 typed data of a receipt batch (for signing, hashing or recovering a signer). */
+export function receiptBatchTypedData(batch: ReceiptBatch) {
   return {
     domain: receiptBatchDomain(batch.chainId, batch.tasks),
     types: receiptBatchTypes,
@@ -94,12 +95,12 @@ function typedBatch(batch: ReceiptBatch) {
 
 /** The EIP-712 digest of a receipt batch (what `Tasks.receiptBatchDigest` returns). */
 export function hashReceiptBatch(batch: ReceiptBatch): Hex {
-  return hashTypedData(typedBatch(batch));
+  return hashTypedData(receiptBatchTypedData(batch));
 }
 
 /** A committee member's signature of a receipt batch. */
 export function signReceiptBatch(account: LocalAccount, batch: ReceiptBatch): Promise<Hex> {
-  return account.signTypedData(typedBatch(batch));
+  return account.signTypedData(receiptBatchTypedData(batch));
 }
 
 /** taskId = (contractId << 64) | position in the contract's queue. */

@@ -79,4 +79,13 @@ export {
 export { RpcServer, type RpcServerOptions, stringify as rpcStringify } from './rpc/server.js';
 export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './store/codecs.js';
 export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './store/store.js';
+export {
+  TASK_BUNDLE_PROTOCOL,
+  TASK_RESULT_PROTOCOL,
+  TaskExecutor,
+  type TaskExecutorOptions,
+} from './tasks/executor.js';
+export { RECEIPT_SIGN_PROTOCOL, ReceiptBatcher } from './tasks/receipt-batcher.js';
+export { registerTaskMethods, taskInfo } from './tasks/rpc.js';
+export { TaskBook, type TaskEntry, type TaskStatus } from './tasks/task-book.js';
 export { NODE_VERSION } from './version.js';

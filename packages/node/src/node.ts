@@ -38,6 +38,8 @@ import { registerCoreMethods } from './rpc/methods.js';
 import { RpcRegistry } from './rpc/registry.js';
 import { RpcServer } from './rpc/server.js';
 import { Store } from './store/store.js';
+import { TaskExecutor } from './tasks/executor.js';
+import { registerTaskMethods } from './tasks/rpc.js';
 
 const ESSENTIAL = new Set(['start', 'bootstrap', 'discovery', 'services']);
 
@@ -70,6 +72,7 @@ export class MosaicNode {
   secretContracts!: SecretContractIndex;
   code!: CodeService;
   listener!: ChainListener;
+  executor!: TaskExecutor;
   metrics!: NodeMetrics;
   keeper!: ConnectionKeeper;
   rpcServer: RpcServer | undefined;
@@ -310,6 +313,25 @@ export class MosaicNode {
       onChainEvent: (listener) => this.onChainEvent(listener),
     });
     const cursor = await this.listener.readCursor();
+    // The executor subscribes before the listener starts, so that no TaskCreated is missed.
+    this.executor = new TaskExecutor({
+      host: this.host,
+      store: this.store,
+      chain: this.chain,
+      listener: this.listener,
+      membership: this.membership,
+      secretContracts: this.secretContracts,
+      code: this.code,
+      streams: this.streams,
+      keys: this.keys,
+      logger: this.logger,
+      ...config.tasks,
+    });
+    this.executor.attach();
+    this.chainEventListeners.add((event) => this.executor.afterEvent(event));
+    await this.executor.start();
+    this.cleanups.push(() => this.executor.stop());
+    registerTaskMethods(this.rpc, this.executor);
     await options.setup?.(this);
     await this.listener.start();
     this.cleanups.push(() => this.listener.stop());

@@ -110,6 +110,18 @@ export const nodeConfigSchema = z.strictObject({
       login: z.boolean().default(true),
     })
     .prefault({}),
+  tasks: z
+    .strictObject({
+      /** How long a committee member waits for a task's bundle before the task is skipped. */
+      bundleTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+      /** Time limit of one MPC round in a task session. */
+      roundTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+      /** Receipts per batch at most (the leader commits when a batch is full). */
+      maxBatch: z.number().int().min(1).max(256).default(32),
+      /** Longest a completed receipt waits before its batch is committed. */
+      maxBatchDelayMs: z.number().int().min(0).max(600_000).default(500),
+    })
+    .prefault({}),
   keys: z
     .strictObject({
       /** A file holding the passphrase that encrypts the key file (MOSAIC_PASSPHRASE also works). */

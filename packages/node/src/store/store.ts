@@ -81,6 +81,7 @@ export class WriteBatch {
     value?: Uint8Array;
   }[] = [];
   private written = false;
+  private readonly writtenCallbacks: (() => void)[] = [];
 
   constructor(private readonly db: Root) {}
 
@@ -100,11 +101,17 @@ export class WriteBatch {
     return this.operations.length;
   }
 
+  /** Runs `callback` once the batch is durably written (e.g. to act on effects staged by an event handler). */
+  onWritten(callback: () => void): this {
+    this.writtenCallbacks.push(callback);
+    return this;
+  }
+
   async write(): Promise<void> {
     if (this.written) throw new StoreError('batch already written');
     this.written = true;
-    if (this.operations.length === 0) return;
-    await this.db.batch(this.operations as never, { sync: true });
+    if (this.operations.length > 0) await this.db.batch(this.operations as never, { sync: true });
+    for (const callback of this.writtenCallbacks) callback();
   }
 }
 

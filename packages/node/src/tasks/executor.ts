@@ -1,0 +1,480 @@
+/**
+ * The task executor: follows Tasks' events into the task book, takes bundles (RPC and from other nodes), runs
+ * each contract's tasks in ledger order in MPC sessions with the rest of the committee, keeps the results for
+ * the caller, and hands receipts to the batcher. One runner per contract; contracts run in parallel.
+ * docs/task-execution.md is the protocol; this is its wiring.
+ */
+import { peerIdFromString } from '@libp2p/peer-id';
+import { decodeModule, type ValidatedModule } from '@mosaic/lang';
+import { type FieldVector, field, Party, vec } from '@mosaic/mpc';
+import type { Logger } from 'pino';
+import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem';
+import { z } from 'zod';
+import type { ChainClients } from '../chain/deployment.js';
+import type { AnyChainEvent, ChainEvent } from '../chain/events.js';
+import type { ChainListener } from '../chain/listener.js';
+import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
+import type { SecretContractIndex } from '../chain/secret-contracts.js';
+import type { CodeService } from '../content/code.js';
+import type { NodeKeys } from '../keys/keystore.js';
+import type { MpcStreams } from '../mpc/libp2p-transport.js';
+import type { Host } from '../p2p/host.js';
+import { RemoteError, request, serve } from '../p2p/request-response.js';
+import { jsonCodec } from '../store/codecs.js';
+import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import { ReceiptBatcher } from './receipt-batcher.js';
+import { runTask } from './run-task.js';
+import { StateStore } from './state-store.js';
+import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
+
+export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/1.0.0';
+export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/1.0.0';
+const MAX_BUNDLE_BYTES = 64 << 20;
+
+export interface TaskExecutorOptions {
+  host: Host;
+  store: Store;
+  chain: ChainClients;
+  listener: ChainListener;
+  membership: ChainMembership;
+  secretContracts: SecretContractIndex;
+  code: CodeService;
+  streams: MpcStreams;
+  keys: NodeKeys;
+  logger: Logger;
+  /** How long a member waits for a task's bundle before running it as "no input" (skipped). Default 20 s. */
+  bundleTimeoutMs?: number;
+  /** Round time-out in task sessions (default 20 s). */
+  roundTimeoutMs?: number;
+  maxBatch?: number;
+  maxBatchDelayMs?: number;
+}
+
+const resultSchema = z.object({
+  member: z.number().int().min(1).max(64),
+  operator: z.string(),
+  envelope: z.string(),
+  signature: z.string(),
+});
+export type StoredResult = z.infer<typeof resultSchema>;
+
+export class TaskExecutor {
+  readonly book: TaskBook;
+  readonly batcher: ReceiptBatcher;
+  private readonly state: StateStore;
+  private readonly results: Namespace<StoredResult>;
+  private readonly runners = new Map<bigint, ContractRunner>();
+  private readonly modules = new Map<string, ValidatedModule>();
+  private readonly cleanups: (() => unknown)[] = [];
+  private stopped = false;
+
+  constructor(readonly o: TaskExecutorOptions) {
+    this.book = new TaskBook(o.store);
+    this.state = new StateStore(o.store, o.keys.x25519SecretKey);
+    this.results = o.store.namespace('task-results', jsonCodec(resultSchema));
+    this.batcher = new ReceiptBatcher({
+      host: o.host,
+      book: this.book,
+      chain: o.chain,
+      membership: o.membership,
+      keys: o.keys,
+      logger: o.logger,
+      ...(o.maxBatch === undefined ? {} : { maxBatch: o.maxBatch }),
+      ...(o.maxBatchDelayMs === undefined ? {} : { maxDelayMs: o.maxBatchDelayMs }),
+    });
+  }
+
+  /** Subscribes to chain events; call before the listener starts so that no TaskCreated is missed. */
+  attach(): void {
+    this.cleanups.push(this.o.listener.onAny((event, batch) => this.onEvent(event, batch)));
+  }
+
+  async start(): Promise<void> {
+    await this.batcher.start();
+    this.cleanups.push(
+      await serve(this.o.host, TASK_BUNDLE_PROTOCOL, (req) => this.receiveBundle(req), {
+        maxRequestBytes: MAX_BUNDLE_BYTES + 32,
+        logger: this.o.logger,
+      }),
+    );
+    this.cleanups.push(
+      await serve(this.o.host, TASK_RESULT_PROTOCOL, (req) => this.serveResult(req), {
+        maxRequestBytes: 32,
+        logger: this.o.logger,
+      }),
+    );
+    // Resume: every contract with a task this node must still run.
+    for await (const [, entry] of this.book.entries.entries()) {
+      if (entry.member > 0 && !isFinal(entry)) this.runnerOf(entry.contractId).kick();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const runner of this.runners.values()) runner.stop();
+    await this.batcher.stop();
+    for (const cleanup of this.cleanups.reverse()) await cleanup();
+    await Promise.allSettled([...this.runners.values()].map((r) => r.idle()));
+  }
+
+  /** Called for every chain event (node.onChainEvent), before its batch is written. */
+  afterEvent(event: AnyChainEvent): void {
+    if (event.contract === 'epochs' && event.eventName === 'EpochAdvanced') this.batcher.flushAll();
+  }
+
+  private async onEvent(event: AnyChainEvent, batch: WriteBatch): Promise<void> {
+    if (event.contract !== 'tasks') return;
+    const e = event as ChainEvent<'tasks'>;
+    if (e.eventName === 'TaskCreated') {
+      const a = (e as ChainEvent<'tasks', 'TaskCreated'>).args;
+      const existing = await this.book.get(a.taskId);
+      if (existing) return;
+      // The task's epoch is the one current at its block; its committee is that epoch's.
+      const epoch = await this.o.chain.contracts.epochs.read.currentEpoch({ blockNumber: event.blockNumber });
+      const committee = await this.o.membership.committee(a.contractId, epoch);
+      const self = this.o.keys.peerId.toString();
+      const seat = committee.members.find((m) => m.peerId === self);
+      const entry: TaskEntry = {
+        taskId: a.taskId,
+        contractId: a.contractId,
+        sequence: a.taskId & 0xffffffffffffffffn,
+        caller: a.caller,
+        selector: a.fn,
+        bundleHash: a.bundleHash,
+        gasLimit: a.gasLimit,
+        gasPrice: a.gasPrice,
+        createdBlock: event.blockNumber,
+        epoch,
+        member: seat?.index ?? 0,
+        status: 'created',
+        updatedAt: Date.now(),
+      };
+      this.book.put(entry, batch);
+      if (entry.member > 0) batch.onWritten(() => this.runnerOf(entry.contractId).kick());
+      this.o.logger.info(
+        { taskId: String(a.taskId), contractId: String(a.contractId), epoch: String(epoch), member: entry.member },
+        'task created',
+      );
+    } else if (e.eventName === 'TaskReceipted') {
+      const a = (e as ChainEvent<'tasks', 'TaskReceipted'>).args;
+      const status = a.status === 1 ? 'success' : a.status === 2 ? 'failure' : 'skipped';
+      await this.book.update(a.taskId, { status: 'receipted', receiptStatus: status }, batch);
+    } else if (e.eventName === 'TaskRefunded') {
+      await this.book.update(
+        (e as ChainEvent<'tasks', 'TaskRefunded'>).args.taskId,
+        { status: 'failed', error: 'refunded: not receipted in time' },
+        batch,
+      );
+    }
+  }
+
+  // ----- bundles -----
+
+  /** mosaic_submitTask: check the bundle against the record, keep it if a member, pass it to the committee. */
+  async submitBundle(taskId: bigint, bundle: Uint8Array): Promise<{ accepted: boolean; bundleHash: Hex }> {
+    const entry = await this.book.waitFor(taskId, 3_000);
+    if (!entry) throw new TaskNotFoundError(taskId);
+    const hash = keccak256(bundle);
+    if (hash !== entry.bundleHash.toLowerCase()) throw new BundleMismatchError(taskId);
+    const accepted = await this.keepBundle(entry, bundle);
+    const committee = await this.o.membership.committee(entry.contractId, entry.epoch);
+    const self = this.o.keys.peerId.toString();
+    const message = new Uint8Array(32 + bundle.length);
+    message.set(hexToBytes(`0x${taskId.toString(16).padStart(64, '0')}`), 0);
+    message.set(bundle, 32);
+    await Promise.allSettled(
+      committee.members
+        .filter((m) => m.peerId !== self)
+        .map((m) =>
+          request(this.o.host, peerIdFromString(m.peerId), TASK_BUNDLE_PROTOCOL, message, {
+            maxResponseBytes: 16,
+            timeoutMs: 10_000,
+          }).catch((error: unknown) => {
+            this.o.logger.warn({ taskId: String(taskId), member: m.index, err: String(error) }, 'bundle not delivered');
+          }),
+        ),
+    );
+    return { accepted, bundleHash: hash };
+  }
+
+  private async receiveBundle(message: Uint8Array): Promise<Uint8Array> {
+    if (message.length <= 32) throw new RemoteError('bundle message too short');
+    const taskId = BigInt(bytesToHex(message.subarray(0, 32)));
+    const bundle = message.slice(32);
+    const entry = await this.book.waitFor(taskId, 10_000);
+    if (!entry) throw new RemoteError(`task ${taskId} is not known here`);
+    if (keccak256(bundle) !== entry.bundleHash.toLowerCase()) throw new RemoteError('bundle does not match the record');
+    await this.keepBundle(entry, bundle);
+    return Uint8Array.of(1);
+  }
+
+  private async keepBundle(entry: TaskEntry, bundle: Uint8Array): Promise<boolean> {
+    if (entry.member === 0) return false;
+    const key = taskKey(entry.contractId, entry.sequence);
+    if (await this.book.bundles.has(key)) return false;
+    await this.book.bundles.put(key, bundle);
+    if (entry.status === 'created') await this.book.update(entry.taskId, { status: 'submitted' });
+    this.runnerOf(entry.contractId).bundleArrived(entry.sequence);
+    return true;
+  }
+
+  // ----- results -----
+
+  private async serveResult(req: Uint8Array): Promise<Uint8Array> {
+    if (req.length !== 32) throw new RemoteError('result request is a 32-byte task id');
+    const taskId = BigInt(bytesToHex(req));
+    const entry = await this.book.get(taskId);
+    const result = entry ? await this.results.get(taskKey(entry.contractId, entry.sequence)) : undefined;
+    if (!result) throw new RemoteError('no result here');
+    return new TextEncoder().encode(JSON.stringify(result));
+  }
+
+  /** Every member's result envelope this node can gather (its own, then the others' over the network). */
+  async gatherResults(entry: TaskEntry): Promise<StoredResult[]> {
+    const committee = await this.o.membership.committee(entry.contractId, entry.epoch);
+    const self = this.o.keys.peerId.toString();
+    const key = taskKey(entry.contractId, entry.sequence);
+    const request32 = hexToBytes(`0x${entry.taskId.toString(16).padStart(64, '0')}`);
+    const found = await Promise.all(
+      committee.members.map(async (m): Promise<StoredResult | undefined> => {
+        if (m.peerId === self) return this.results.get(key);
+        try {
+          const reply = await request(this.o.host, peerIdFromString(m.peerId), TASK_RESULT_PROTOCOL, request32, {
+            maxResponseBytes: 32 << 20,
+            timeoutMs: 5_000,
+          });
+          const parsed = resultSchema.safeParse(JSON.parse(new TextDecoder().decode(reply)));
+          // The member index must be the seat asked; the client verifies the operator's signature.
+          return parsed.success && parsed.data.member === m.index ? parsed.data : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return found.filter((r): r is StoredResult => r !== undefined);
+  }
+
+  // ----- running -----
+
+  private runnerOf(contractId: bigint): ContractRunner {
+    let runner = this.runners.get(contractId);
+    if (!runner) {
+      runner = new ContractRunner(contractId, this);
+      this.runners.set(contractId, runner);
+    }
+    return runner;
+  }
+
+  /** @internal Runs one task at this member and writes everything it produced in one batch. */
+  async runOne(entry: TaskEntry): Promise<void> {
+    const { o } = this;
+    const key = taskKey(entry.contractId, entry.sequence);
+    const committee = await o.membership.committee(entry.contractId, entry.epoch);
+    const module = await this.moduleOf(entry.contractId);
+    const bundle = await this.waitBundle(entry);
+    const stored = await this.state.get(entry.contractId);
+    const stateful = module.state.length > 0;
+    if (stateful && (stored?.version ?? 0n) !== entry.sequence) {
+      // The state this task reads is not here (an epoch handover this node has not received).
+      throw new Error(
+        `contract ${entry.contractId} state is at version ${stored?.version ?? 0n}, task ${entry.sequence} needs ${entry.sequence}`,
+      );
+    }
+    await this.book.update(entry.taskId, { status: 'running' });
+    o.logger.info({ taskId: String(entry.taskId), bundle: bundle !== undefined }, 'task running');
+    const session = await o.membership.openSession(o.streams, {
+      contractId: entry.contractId,
+      epoch: entry.epoch,
+      sessionId: sessionIdFor(entry.contractId, entry.epoch, `task:${entry.taskId}`),
+      self: o.keys.peerId,
+      openTimeoutMs: 30_000,
+    });
+    let outcome: Awaited<ReturnType<typeof runTask>>;
+    try {
+      const party = new Party({ transport: session.transport, t: committee.t, timeoutMs: o.roundTimeoutMs ?? 20_000 });
+      outcome = await runTask({
+        entry,
+        committee,
+        module,
+        bundle,
+        state: stateful ? stored?.shares : undefined,
+        chainId: BigInt(o.chain.deployment.chainId),
+        tasks: o.chain.deployment.addresses.tasks,
+        operator: o.keys.operator,
+        x25519SecretKey: o.keys.x25519SecretKey,
+        party,
+      });
+    } finally {
+      session.transport.close();
+    }
+    const batch = o.store.batch();
+    const done = await this.book.update(
+      entry.taskId,
+      {
+        status: 'completed',
+        receipt: outcome.receipt,
+        receiptStatus: outcome.receiptStatus,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      },
+      batch,
+    );
+    if (stateful) {
+      this.state.put(batch, entry.contractId, {
+        version: entry.sequence + 1n,
+        shares: (outcome.newState ?? initialShares(module)) as FieldVector[],
+      });
+    }
+    if (outcome.envelope && outcome.signature) {
+      batch.put(this.results, key, {
+        member: entry.member,
+        operator: o.keys.operator.address,
+        envelope: bytesToHex(outcome.envelope),
+        signature: outcome.signature,
+      });
+    }
+    await batch.write();
+    o.logger.info(
+      {
+        taskId: String(entry.taskId),
+        receiptStatus: outcome.receiptStatus,
+        ...(outcome.error ? { reason: outcome.error } : {}),
+      },
+      'task completed',
+    );
+    if (done) this.batcher.completed(done, outcome.receipt);
+  }
+
+  private async waitBundle(entry: TaskEntry): Promise<Uint8Array | undefined> {
+    const key = taskKey(entry.contractId, entry.sequence);
+    const deadline = Date.now() + (this.o.bundleTimeoutMs ?? 20_000);
+    const runner = this.runnerOf(entry.contractId);
+    for (;;) {
+      const bundle = await this.book.bundles.get(key);
+      if (bundle || Date.now() >= deadline || this.stopped) return bundle;
+      await runner.bundleSignal(deadline - Date.now());
+    }
+  }
+
+  private async moduleOf(contractId: bigint): Promise<ValidatedModule> {
+    const records = await this.o.secretContracts.all();
+    let record = records.find((r) => r.id === contractId);
+    if (!record) {
+      await this.o.secretContracts.refresh();
+      record = (await this.o.secretContracts.all()).find((r) => r.id === contractId);
+    }
+    if (!record) throw new Error(`secret contract ${contractId} is not on chain`);
+    const cached = this.modules.get(record.codeHash);
+    if (cached) return cached;
+    const code = await this.o.code.get(record.codeHash);
+    if (!code) throw new Error(`code of contract ${contractId} (${record.codeHash}) is not available`);
+    const module = decodeModule(code);
+    this.modules.set(record.codeHash, module);
+    return module;
+  }
+
+  /** @internal */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+}
+
+/** Runs one contract's tasks (those this node is a member for) strictly in sequence order. */
+class ContractRunner {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private bundleWaiters = new Set<() => void>();
+
+  constructor(
+    readonly contractId: bigint,
+    private readonly executor: TaskExecutor,
+  ) {}
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.bundleWaiters) w();
+  }
+
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  bundleArrived(_sequence: bigint): void {
+    for (const w of this.bundleWaiters) w();
+  }
+
+  bundleSignal(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.bundleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.bundleWaiters.add(done);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { book, o } = this.executor;
+    for (;;) {
+      if (this.stopped) return;
+      let next: TaskEntry | undefined;
+      for await (const entry of book.ofContract(this.contractId)) {
+        if (entry.member > 0 && !isFinal(entry)) {
+          next = entry;
+          break;
+        }
+      }
+      if (!next) return;
+      try {
+        await this.executor.runOne(next);
+      } catch (error) {
+        if (this.stopped) return;
+        o.logger.warn({ taskId: String(next.taskId), err: String(error) }, 'task failed at this member');
+        await book.update(next.taskId, {
+          status: 'failed',
+          error: String((error as Error).message ?? error).slice(0, 400),
+        });
+      }
+    }
+  }
+}
+
+function isFinal(entry: TaskEntry): boolean {
+  return entry.status === 'completed' || entry.status === 'receipted' || entry.status === 'failed';
+}
+
+function initialShares(module: ValidatedModule): FieldVector[] {
+  // A share of a public constant is the constant itself at every point.
+  return module.state.map((s) => vec.fromBigInts(s.initial.map((x) => field.fromSigned(x))));
+}
+
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: bigint) {
+    super(`task ${taskId} is not known to this node (yet)`);
+  }
+}
+
+export class BundleMismatchError extends Error {
+  override name = 'BundleMismatchError';
+  constructor(readonly taskId: bigint) {
+    super(`keccak256(bundle) does not equal the bundleHash recorded for task ${taskId}`);
+  }
+}

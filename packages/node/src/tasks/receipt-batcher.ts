@@ -1,0 +1,354 @@
+/**
+ * Receipt batches (docs/task-execution.md, "Receipt batches"). The leader of a contract's committee (member 1)
+ * collects its completed receipts and, when a trigger fires (batch full, maximum delay, epoch end, a receipt
+ * with an Ethereum call), asks the other members to sign the batch. A member signs only receipts equal to its
+ * own (it waits a little for tasks it is still finishing); with more than n/2 signatures the leader sends
+ * `Tasks.commitReceipts`. Members never sign a batch that differs from what they computed, so a leader cannot
+ * commit a forged result.
+ */
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import {
+  hashReceiptBatch,
+  type ReceiptBatch,
+  receiptBatchTypedData,
+  signReceiptBatch,
+  type TaskReceipt,
+  tasksAbi,
+} from '@mosaic/contracts';
+import type { Logger } from 'pino';
+import { getAddress, type Hex, recoverTypedDataAddress } from 'viem';
+import type { ChainClients } from '../chain/deployment.js';
+import type { ChainMembership } from '../chain/membership.js';
+import type { NodeKeys } from '../keys/keystore.js';
+import type { Host } from '../p2p/host.js';
+import { RemoteError, request, serve } from '../p2p/request-response.js';
+import { recordOf, type StoredReceipt, type TaskBook, type TaskEntry, taskKey } from './task-book.js';
+
+export const RECEIPT_SIGN_PROTOCOL = '/mosaic/receipt-sign/1.0.0';
+const MAX_BATCH_REQUEST = 4 << 20;
+const CHECKPOINT_INTERVAL = 32n;
+
+export interface ReceiptBatcherOptions {
+  host: Host;
+  book: TaskBook;
+  chain: ChainClients;
+  membership: ChainMembership;
+  keys: NodeKeys;
+  logger: Logger;
+  /** Receipts per batch at most (default 32). */
+  maxBatch?: number;
+  /** Longest a completed receipt waits for its batch (default 500 ms). */
+  maxDelayMs?: number;
+}
+
+interface Pending {
+  contractId: bigint;
+  epoch: bigint;
+  receipts: Map<bigint, StoredReceipt>; // by sequence
+  timer: NodeJS.Timeout | undefined;
+  flushing: Promise<void> | undefined;
+  again: boolean;
+}
+
+export class ReceiptBatcher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly maxBatch: number;
+  private readonly maxDelayMs: number;
+  private unserve: (() => Promise<void>) | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: ReceiptBatcherOptions) {
+    this.maxBatch = o.maxBatch ?? 32;
+    this.maxDelayMs = o.maxDelayMs ?? 500;
+  }
+
+  async start(): Promise<void> {
+    this.unserve = await serve(this.o.host, RECEIPT_SIGN_PROTOCOL, (req, peer) => this.sign(req, peer), {
+      maxRequestBytes: MAX_BATCH_REQUEST,
+      timeoutMs: 30_000,
+      logger: this.o.logger,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    await this.unserve?.();
+  }
+
+  /** A task this node completed; the leader queues its receipt. */
+  completed(entry: TaskEntry, receipt: StoredReceipt): void {
+    if (entry.member !== 1 || this.stopped) return;
+    const key = `${entry.contractId}:${entry.epoch}`;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = {
+        contractId: entry.contractId,
+        epoch: entry.epoch,
+        receipts: new Map(),
+        timer: undefined,
+        flushing: undefined,
+        again: false,
+      };
+      this.pending.set(key, p);
+    }
+    p.receipts.set(entry.sequence, receipt);
+    const urgent = receipt.callTarget !== '0x0000000000000000000000000000000000000000';
+    if (urgent || p.receipts.size >= this.maxBatch) this.flush(p);
+    else p.timer ??= setTimeout(() => this.flush(p), this.maxDelayMs);
+  }
+
+  /** Flushes every batch (epoch end). */
+  flushAll(): void {
+    for (const p of this.pending.values()) this.flush(p);
+  }
+
+  private flush(p: Pending): void {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    if (p.flushing) {
+      p.again = true;
+      return;
+    }
+    p.flushing = this.commit(p)
+      .catch((error: unknown) => {
+        this.o.logger.warn({ contractId: String(p.contractId), err: String(error) }, 'receipt batch not committed');
+        // Try again later: the receipts stay pending.
+        if (!this.stopped && p.receipts.size > 0) p.timer ??= setTimeout(() => this.flush(p), 2_000);
+      })
+      .finally(() => {
+        p.flushing = undefined;
+        if (p.again && !this.stopped) {
+          p.again = false;
+          if (p.receipts.size > 0) this.flush(p);
+        }
+      });
+  }
+
+  private async commit(p: Pending): Promise<void> {
+    const { chain, book } = this.o;
+    const [created, , receipted] = await chain.contracts.tasks.read.queueOf([p.contractId]);
+    // Drop what the chain has receipted already (another leader, or an earlier attempt that landed).
+    for (const seq of [...p.receipts.keys()]) if (seq < receipted) p.receipts.delete(seq);
+    const batch: StoredReceipt[] = [];
+    for (let seq = receipted; batch.length < this.maxBatch; seq++) {
+      const r = p.receipts.get(seq);
+      if (!r) break;
+      batch.push(r);
+    }
+    if (batch.length === 0) {
+      // The first unreceipted task is not ours yet (an earlier epoch's batch is still to land): wait.
+      if (p.receipts.size > 0)
+        throw new Error(`waiting for task ${receipted} of contract ${p.contractId} to be receipted`);
+      return;
+    }
+    const records = await this.recordsFor(p.contractId, receipted, created, receipted + BigInt(batch.length));
+    const receipts = batch.map(toContractReceipt);
+    const committee = await this.o.membership.committee(p.contractId, p.epoch);
+    const message: ReceiptBatch = {
+      chainId: chain.deployment.chainId,
+      tasks: chain.deployment.addresses.tasks,
+      contractId: p.contractId,
+      epoch: p.epoch,
+      receipts,
+    };
+    const needed = Math.floor(committee.n / 2) + 1;
+    const own = await signReceiptBatch(this.o.keys.operator, message);
+    const payload = new TextEncoder().encode(
+      JSON.stringify(toWire(message), (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)),
+    );
+    const digest = hashReceiptBatch(message);
+    const others = committee.members.filter((m) => m.index !== 1);
+    const signatures = [own];
+    await new Promise<void>((resolve) => {
+      let answered = 0;
+      if (signatures.length >= needed || others.length === 0) resolve();
+      for (const member of others) {
+        request(this.o.host, peerIdFromString(member.peerId), RECEIPT_SIGN_PROTOCOL, payload, {
+          maxResponseBytes: 200,
+          timeoutMs: 30_000,
+        })
+          .then(async (reply) => {
+            const signature = new TextDecoder().decode(reply) as Hex;
+            const signer = await recoverTypedDataAddress({ ...receiptBatchTypedData(message), signature }).catch(
+              () => undefined,
+            );
+            if (signer && getAddress(signer) === getAddress(member.operator)) signatures.push(signature);
+            else this.o.logger.warn({ member: member.index }, 'receipt signature does not recover to the member');
+          })
+          .catch((error: unknown) => {
+            this.o.logger.warn({ member: member.index, err: String(error) }, 'member did not sign the receipt batch');
+          })
+          .finally(() => {
+            answered++;
+            if (signatures.length >= needed || answered === others.length) resolve();
+          });
+      }
+    });
+    if (signatures.length < needed) throw new Error(`only ${signatures.length} of ${needed} signatures for ${digest}`);
+    const hash = await chain.wallet.writeContract({
+      address: chain.deployment.addresses.tasks,
+      abi: tasksAbi,
+      functionName: 'commitReceipts',
+      args: [p.contractId, p.epoch, records, receipts, signatures.slice(0, needed)],
+    });
+    const outcome = await chain.public.waitForTransactionReceipt({ hash });
+    if (outcome.status !== 'success') throw new Error(`commitReceipts reverted in ${hash}`);
+    for (const r of batch) p.receipts.delete(r.taskId & 0xffffffffffffffffn);
+    this.o.logger.info(
+      { contractId: String(p.contractId), count: batch.length, gasUsed: String(outcome.gasUsed), tx: hash },
+      'receipt batch committed',
+    );
+  }
+
+  /**
+   * Records from the first unreceipted task up to a head the chain has stored: the latest task (the chain's tip,
+   * once this node's listener has seen it) or, while tasks keep arriving, the last checkpoint (every 32 tasks)
+   * at or after the batch's end.
+   */
+  private async recordsFor(contractId: bigint, receipted: bigint, created: bigint, batchEnd: bigint) {
+    const { book } = this.o;
+    const deadline = Date.now() + 5_000;
+    let known = receipted;
+    for (;;) {
+      while (await book.entries.has(taskKey(contractId, known))) known++;
+      if (known >= created) break;
+      const checkpoint = (known / CHECKPOINT_INTERVAL) * CHECKPOINT_INTERVAL;
+      if (checkpoint >= batchEnd) {
+        const head = await this.o.chain.contracts.tasks.read.checkpointOf([contractId, checkpoint]);
+        if (/^0x0+$/.test(head) === false) {
+          known = checkpoint;
+          break;
+        }
+      }
+      if (Date.now() > deadline)
+        throw new Error(`tasks ${known}..${created - 1n} of contract ${contractId} are not known here yet`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const records = [];
+    for (let seq = receipted; seq < (known < created ? known : created); seq++) {
+      records.push(recordOf((await book.entries.get(taskKey(contractId, seq)))!));
+    }
+    return records;
+  }
+
+  /** Member side: sign a batch whose receipts all equal this node's own. */
+  private async sign(req: Uint8Array, peer: PeerId): Promise<Uint8Array> {
+    let wire: WireBatch;
+    try {
+      wire = JSON.parse(new TextDecoder().decode(req)) as WireBatch;
+    } catch {
+      throw new RemoteError('receipt batch is not JSON');
+    }
+    const message = fromWire(wire);
+    const { chain } = this.o;
+    if (
+      message.chainId !== chain.deployment.chainId ||
+      getAddress(message.tasks) !== getAddress(chain.deployment.addresses.tasks)
+    ) {
+      throw new RemoteError('receipt batch is for another chain or Tasks contract');
+    }
+    const committee = await this.o.membership.committee(message.contractId, message.epoch);
+    const leader = committee.members.find((m) => m.index === 1);
+    if (!leader || leader.peerId !== peer.toString())
+      throw new RemoteError('only the committee leader asks for signatures');
+    for (const receipt of message.receipts) {
+      const deadline = Date.now() + 20_000;
+      let entry = await this.o.book.get(receipt.taskId);
+      while ((!entry || !entry.receipt) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        entry = await this.o.book.get(receipt.taskId);
+      }
+      if (!entry?.receipt) throw new RemoteError(`task ${receipt.taskId} is not completed here`);
+      if (entry.epoch !== message.epoch)
+        throw new RemoteError(`task ${receipt.taskId} is not in epoch ${message.epoch}`);
+      if (!sameReceipt(toContractReceipt(entry.receipt), receipt)) {
+        throw new RemoteError(`receipt of task ${receipt.taskId} differs from this member's`);
+      }
+    }
+    return new TextEncoder().encode(await signReceiptBatch(this.o.keys.operator, message));
+  }
+}
+
+export function toContractReceipt(r: StoredReceipt): TaskReceipt {
+  return {
+    taskId: r.taskId,
+    status: r.status,
+    outputHash: r.outputHash as Hex,
+    publicOutput: r.publicOutput as Hex,
+    stateCommitment: r.stateCommitment as Hex,
+    gasUsed: r.gasUsed,
+    callTarget: getAddress(r.callTarget),
+    callSelector: r.callSelector as Hex,
+  };
+}
+
+function sameReceipt(a: TaskReceipt, b: TaskReceipt): boolean {
+  return (
+    a.taskId === b.taskId &&
+    a.status === b.status &&
+    a.outputHash.toLowerCase() === b.outputHash.toLowerCase() &&
+    a.publicOutput.toLowerCase() === b.publicOutput.toLowerCase() &&
+    a.stateCommitment.toLowerCase() === b.stateCommitment.toLowerCase() &&
+    a.gasUsed === b.gasUsed &&
+    getAddress(a.callTarget) === getAddress(b.callTarget) &&
+    a.callSelector.toLowerCase() === b.callSelector.toLowerCase()
+  );
+}
+
+interface WireBatch {
+  chainId: number;
+  tasks: string;
+  contractId: string;
+  epoch: string;
+  receipts: Record<keyof TaskReceipt, string | number>[];
+}
+
+function toWire(b: ReceiptBatch): unknown {
+  return { ...b, contractId: b.contractId, epoch: b.epoch };
+}
+
+const HEX_QUANTITY = /^0x[0-9a-f]{1,64}$/;
+const MAX_RECEIPTS = 256;
+
+function quantity(v: unknown, what: string): bigint {
+  if (typeof v !== 'string' || !HEX_QUANTITY.test(v)) throw new RemoteError(`${what} must be a hex quantity`);
+  return BigInt(v);
+}
+
+function hexBytes(v: unknown, what: string, max = 1 << 20): Hex {
+  if (typeof v !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(v) || v.length > 2 + 2 * max) {
+    throw new RemoteError(`${what} must be 0x-hex bytes`);
+  }
+  return v as Hex;
+}
+
+function fromWire(w: WireBatch): ReceiptBatch {
+  if (typeof w !== 'object' || w === null || !Array.isArray(w.receipts) || w.receipts.length > MAX_RECEIPTS) {
+    throw new RemoteError('malformed receipt batch');
+  }
+  if (!Number.isSafeInteger(w.chainId)) throw new RemoteError('bad chain id');
+  return {
+    chainId: w.chainId,
+    tasks: hexBytes(w.tasks, 'tasks', 20),
+    contractId: quantity(w.contractId, 'contractId'),
+    epoch: quantity(w.epoch, 'epoch'),
+    receipts: w.receipts.map((r) => {
+      const status = Number(
+        quantity(r.status === undefined ? undefined : `0x${Number(r.status).toString(16)}`, 'status'),
+      );
+      if (status < 1 || status > 3) throw new RemoteError('bad receipt status');
+      return {
+        taskId: quantity(r.taskId, 'taskId'),
+        status: status as 1 | 2 | 3,
+        outputHash: hexBytes(r.outputHash, 'outputHash', 32),
+        publicOutput: hexBytes(r.publicOutput, 'publicOutput'),
+        stateCommitment: hexBytes(r.stateCommitment, 'stateCommitment', 32),
+        gasUsed: quantity(r.gasUsed, 'gasUsed'),
+        callTarget: hexBytes(r.callTarget, 'callTarget', 20),
+        callSelector: hexBytes(r.callSelector, 'callSelector', 4),
+      };
+    }),
+  };
+}

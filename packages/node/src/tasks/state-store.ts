@@ -1,0 +1,120 @@
+/**
+ * A secret contract's state shares at this node, encrypted at rest. A share alone reveals nothing, but a disk
+ * image of t + 1 nodes would; so shares are sealed with XChaCha20-Poly1305 under a key derived from the node's
+ * X25519 secret key (HKDF, own label), with the contract id and state version as associated data (a record
+ * cannot be moved to another contract or replayed as another version without failing authentication).
+ *
+ * `version` is the number of the contract's tasks the state reflects: the state a task with sequence k reads
+ * has version k, and after it the version is k + 1 (also when the task was skipped).
+ */
+import { type FieldVector, vec } from '@mosaic/mpc';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { Namespace, Store, WriteBatch } from '../store/store.js';
+
+export interface ContractState {
+  version: bigint;
+  /** One share vector per state variable, in declaration order. */
+  shares: FieldVector[];
+}
+
+export class StateStoreError extends Error {
+  override name = 'StateStoreError';
+}
+
+const MAX_VARIABLES = 4096;
+
+export class StateStore {
+  private readonly records: Namespace<Uint8Array>;
+  private readonly key: Uint8Array;
+
+  constructor(store: Store, x25519SecretKey: Uint8Array) {
+    this.records = store.namespace('contract-state', {
+      encode: (v: Uint8Array) => v,
+      decode: (b: Uint8Array) => b,
+    });
+    this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/state-at-rest/v1'), 32);
+  }
+
+  async get(contractId: bigint): Promise<ContractState | undefined> {
+    const sealed = await this.records.get(keyOf(contractId));
+    return sealed === undefined ? undefined : this.open(contractId, sealed);
+  }
+
+  /** Stages the new state of a contract in `batch` (written with the task's completion). */
+  put(batch: WriteBatch, contractId: bigint, state: ContractState): void {
+    batch.put(this.records, keyOf(contractId), this.seal(contractId, state));
+  }
+
+  delete(batch: WriteBatch, contractId: bigint): void {
+    batch.del(this.records, keyOf(contractId));
+  }
+
+  private seal(contractId: bigint, state: ContractState): Uint8Array {
+    const words = state.shares.reduce((sum, v) => sum + v.length, 0);
+    const plain = new Uint8Array(4 + 4 * state.shares.length + 4 * words);
+    const view = new DataView(plain.buffer);
+    view.setUint32(0, state.shares.length, true);
+    let at = 4;
+    for (const v of state.shares) {
+      view.setUint32(at, vec.size(v), true);
+      at += 4;
+    }
+    for (const v of state.shares) {
+      plain.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
+      at += v.byteLength;
+    }
+    const nonce = randomBytes(24);
+    const sealed = xchacha20poly1305(this.key, nonce, aadOf(contractId, state.version)).encrypt(plain);
+    const out = new Uint8Array(8 + 24 + sealed.length);
+    new DataView(out.buffer).setBigUint64(0, state.version, false);
+    out.set(nonce, 8);
+    out.set(sealed, 32);
+    return out;
+  }
+
+  private open(contractId: bigint, record: Uint8Array): ContractState {
+    if (record.length < 32 + 16 + 4) throw new StateStoreError(`state record of contract ${contractId} is truncated`);
+    const version = new DataView(record.buffer, record.byteOffset).getBigUint64(0, false);
+    let plain: Uint8Array;
+    try {
+      plain = xchacha20poly1305(this.key, record.subarray(8, 32), aadOf(contractId, version)).decrypt(
+        record.subarray(32),
+      );
+    } catch {
+      throw new StateStoreError(`state record of contract ${contractId} fails authentication (tampered or foreign)`);
+    }
+    const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+    const count = view.getUint32(0, true);
+    if (count > MAX_VARIABLES || 4 + 4 * count > plain.length) throw new StateStoreError('state record is malformed');
+    const sizes: number[] = [];
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const size = view.getUint32(4 + 4 * i, true);
+      sizes.push(size);
+      total += size;
+    }
+    if (4 + 4 * count + 16 * total !== plain.length) throw new StateStoreError('state record is malformed');
+    let at = 4 + 4 * count;
+    const shares = sizes.map((size) => {
+      const v = new Uint32Array(plain.slice(at, at + 16 * size).buffer);
+      at += 16 * size;
+      return v as FieldVector;
+    });
+    return { version, shares };
+  }
+}
+
+function keyOf(contractId: bigint): string {
+  return contractId.toString(16).padStart(64, '0');
+}
+
+function aadOf(contractId: bigint, version: bigint): Uint8Array {
+  const aad = new Uint8Array(40);
+  const view = new DataView(aad.buffer);
+  for (let i = 0; i < 4; i++) view.setBigUint64(8 * i, (contractId >> BigInt(64 * (3 - i))) & 0xffffffffffffffffn);
+  view.setBigUint64(32, version);
+  return aad;
+}

@@ -1,0 +1,178 @@
+/**
+ * The node's durable record of every task it has seen: the on-chain record (from TaskCreated), the epoch and
+ * this node's seat in it, and where the task stands. Keys sort in queue order within a contract
+ * (`<contractId hex64>:<sequence hex16>`), so a contract's tasks iterate in the order they must run.
+ *
+ * Status: created (record seen) → submitted (bundle here) → running → completed (outputs and receipt ready)
+ * → receipted (on chain); or failed. Receipt status, when on chain: success | failure | skipped.
+ */
+import { type Address, getAddress, type Hex } from 'viem';
+import { z } from 'zod';
+import { jsonCodec } from '../store/codecs.js';
+import type { Namespace, Store, WriteBatch } from '../store/store.js';
+
+export const TASK_STATUSES = ['created', 'submitted', 'running', 'completed', 'receipted', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const RECEIPT_STATUSES = ['success', 'failure', 'skipped'] as const;
+export type ReceiptStatusName = (typeof RECEIPT_STATUSES)[number];
+
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
+
+/** What the members sign for a task (Tasks.Receipt), as stored. */
+export const receiptSchema = z.object({
+  taskId: z.bigint(),
+  status: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  outputHash: hex,
+  publicOutput: hex,
+  stateCommitment: hex,
+  gasUsed: z.bigint(),
+  callTarget: hex,
+  callSelector: hex,
+});
+export type StoredReceipt = z.infer<typeof receiptSchema>;
+
+const entrySchema = z.object({
+  taskId: z.bigint(),
+  contractId: z.bigint(),
+  sequence: z.bigint(),
+  caller: hex,
+  selector: hex,
+  bundleHash: hex,
+  gasLimit: z.bigint(),
+  gasPrice: z.bigint(),
+  createdBlock: z.bigint(),
+  epoch: z.bigint(),
+  /** This node's 1-based seat in the task's committee, or 0 when it is not a member. */
+  member: z.number().int().min(0).max(64),
+  status: z.enum(TASK_STATUSES),
+  receiptStatus: z.enum(RECEIPT_STATUSES).optional(),
+  error: z.string().max(500).optional(),
+  receipt: receiptSchema.optional(),
+  updatedAt: z.number(),
+});
+export type TaskEntry = z.infer<typeof entrySchema>;
+
+export function taskKey(contractId: bigint, sequence: bigint): string {
+  return `${contractId.toString(16).padStart(64, '0')}:${sequence.toString(16).padStart(16, '0')}`;
+}
+
+export function contractPrefix(contractId: bigint): string {
+  return `${contractId.toString(16).padStart(64, '0')}:`;
+}
+
+export function splitTask(taskId: bigint): { contractId: bigint; sequence: bigint } {
+  return { contractId: taskId >> 64n, sequence: taskId & 0xffffffffffffffffn };
+}
+
+export type TaskListener = (entry: TaskEntry) => void;
+
+export class TaskBook {
+  readonly entries: Namespace<TaskEntry>;
+  /** Bundles as received (bytes; checked against the record's bundleHash before they are stored). */
+  readonly bundles: Namespace<Uint8Array>;
+  private readonly listeners = new Set<TaskListener>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(readonly store: Store) {
+    this.entries = store.namespace('task-entries', jsonCodec(entrySchema));
+    this.bundles = store.namespace('task-bundles', {
+      encode: (v: Uint8Array) => v,
+      decode: (b: Uint8Array) => b,
+    });
+  }
+
+  async get(taskId: bigint): Promise<TaskEntry | undefined> {
+    const { contractId, sequence } = splitTask(taskId);
+    return this.entries.get(taskKey(contractId, sequence));
+  }
+
+  /** Writes an entry (in `batch` when given: then listeners hear of it once the caller has written the batch). */
+  put(entry: TaskEntry, batch?: WriteBatch): Promise<void> | undefined {
+    const key = taskKey(entry.contractId, entry.sequence);
+    if (batch) {
+      batch.put(this.entries, key, entry).onWritten(() => this.announce(entry));
+      return undefined;
+    }
+    return this.entries.put(key, entry).then(() => this.announce(entry));
+  }
+
+  /** Updates an entry's status (and other fields) durably, then tells listeners. */
+  async update(taskId: bigint, patch: Partial<TaskEntry>, batch?: WriteBatch): Promise<TaskEntry | undefined> {
+    const current = await this.get(taskId);
+    if (!current) return undefined;
+    const next: TaskEntry = { ...current, ...patch, updatedAt: Date.now() };
+    if (batch) {
+      batch.put(this.entries, taskKey(next.contractId, next.sequence), next).onWritten(() => this.announce(next));
+      return next;
+    }
+    await this.entries.put(taskKey(next.contractId, next.sequence), next);
+    this.announce(next);
+    return next;
+  }
+
+  /** Tells listeners and waiters about an entry written elsewhere (e.g. in a listener batch). */
+  announce(entry: TaskEntry): void {
+    for (const listener of this.listeners) listener(entry);
+    const key = entry.taskId.toString();
+    const wake = this.waiters.get(key);
+    if (wake) {
+      this.waiters.delete(key);
+      for (const w of wake) w();
+    }
+  }
+
+  onUpdate(listener: TaskListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the entry once it exists (e.g. while the chain listener catches up), or undefined after `ms`. */
+  async waitFor(taskId: bigint, ms: number): Promise<TaskEntry | undefined> {
+    const existing = await this.get(taskId);
+    if (existing || ms <= 0) return existing;
+    const key = taskId.toString();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      let set = this.waiters.get(key);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(key, set);
+      }
+      set.add(done);
+      function done() {
+        clearTimeout(timer);
+        set?.delete(done);
+        resolve();
+      }
+    });
+    return this.get(taskId);
+  }
+
+  /** A contract's entries in queue order, from `fromSequence` on. */
+  async *ofContract(contractId: bigint, fromSequence = 0n): AsyncGenerator<TaskEntry> {
+    for await (const [, entry] of this.entries.entries({
+      gte: taskKey(contractId, fromSequence),
+      prefix: contractPrefix(contractId),
+    })) {
+      yield entry;
+    }
+  }
+}
+
+export function recordOf(entry: TaskEntry): {
+  caller: Address;
+  fn: Hex;
+  bundleHash: Hex;
+  gasLimit: bigint;
+  gasPrice: bigint;
+  createdBlock: bigint;
+} {
+  return {
+    caller: getAddress(entry.caller),
+    fn: entry.selector as Hex,
+    bundleHash: entry.bundleHash as Hex,
+    gasLimit: entry.gasLimit,
+    gasPrice: entry.gasPrice,
+    createdBlock: entry.createdBlock,
+  };
+}
