@@ -3,10 +3,11 @@
  * is a module exporting `register(program)`, added to COMMANDS.
  */
 import { Command } from 'commander';
+import { register as registerDevnet } from './commands/devnet.js';
 import { register as registerKeys } from './commands/keys.js';
 import { register as registerNode } from './commands/node.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [registerNode, registerKeys];
+export const COMMANDS: ((program: Command) => void)[] = [registerDevnet, registerNode, registerKeys];
 
 export function createProgram(): Command {
   const program = new Command('mosaic')
