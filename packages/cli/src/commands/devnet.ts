@@ -78,7 +78,8 @@ export function register(program: Command): void {
 }
 
 function progressReporter(out: NodeJS.WriteStream) {
-  const tty = Boolean(out.isTTY);
+  // A pseudo-terminal without a size (columns 0) makes a spinner redraw without end: plain lines there.
+  const tty = Boolean(out.isTTY) && (out.columns ?? 0) > 0;
   let spinner: Ora | undefined;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   return {
