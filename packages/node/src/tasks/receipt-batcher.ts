@@ -127,7 +127,7 @@ export class ReceiptBatcher {
   }
 
   private async commit(p: Pending): Promise<void> {
-    const { chain, book } = this.o;
+    const { chain } = this.o;
     const [created, , receipted] = await chain.contracts.tasks.read.queueOf([p.contractId]);
     // Drop what the chain has receipted already (another leader, or an earlier attempt that landed).
     for (const seq of [...p.receipts.keys()]) if (seq < receipted) p.receipts.delete(seq);
@@ -256,7 +256,7 @@ export class ReceiptBatcher {
     for (const receipt of message.receipts) {
       const deadline = Date.now() + 20_000;
       let entry = await this.o.book.get(receipt.taskId);
-      while ((!entry || !entry.receipt) && Date.now() < deadline) {
+      while (!entry?.receipt && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         entry = await this.o.book.get(receipt.taskId);
       }
