@@ -3,25 +3,17 @@
 // state carried across calls, receipts committed on chain in batches by the committee.
 import '../src/shim.js';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { MosaicClient } from '@mosaic/client';
 import { tasksAbi } from '@mosaic/contracts';
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
 import { compile, contract, fn, max, reveal, secret, state } from '@mosaic/lang';
-import { type Address, bytesToHex } from 'viem';
+import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import { startLedger, type TestLedger } from './helpers/chain.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from './helpers/node-process.js';
-
-const CLI = fileURLToPath(new URL('../../../cli/dist/src/bin.js', import.meta.url));
-const run = promisify(execFile);
+import type { TestLedger } from './helpers/chain.js';
+import { type LocalNetwork, startLocalNetwork } from './helpers/network.js';
+import { type NodeProcess, rpc } from './helpers/node-process.js';
 
 const tally = state({ total: secret.int64 });
 const E2E = contract('EndToEnd', {
@@ -40,40 +32,14 @@ const E2E = contract('EndToEnd', {
 });
 
 describe('secret contract tasks across five node processes', { timeout: 240_000 }, () => {
+  let network: LocalNetwork;
   let ledger: TestLedger;
-  const nodes: NodeProcess[] = [];
+  let nodes: NodeProcess[];
   let client: MosaicClient;
 
   before(async () => {
-    ledger = await startLedger(5n);
-    let bootstrap: string | undefined;
-    for (let i = 0; i < 5; i++) {
-      const dataDir = await mkdtemp(join(tmpdir(), `mosaic-e2e-${i}-`));
-      const { stdout } = await run(process.execPath, [CLI, 'keys', 'create', '--data-dir', dataDir, '--json']);
-      const keys = JSON.parse(stdout) as { operator: Address };
-      await ledger.fundEth(keys.operator);
-      await ledger.fundMos(keys.operator);
-      const node = startNodeProcess([
-        '--data-dir',
-        dataDir,
-        '--chain-rpc',
-        ledger.url,
-        '--deployment',
-        ledger.deploymentFile,
-        '--rpc-port',
-        '0',
-        '--confirmations',
-        '0',
-        '--min-connections',
-        '1',
-        '--register',
-        ...(bootstrap ? ['--bootstrap', bootstrap] : []),
-      ]);
-      nodes.push(node);
-      const registered = await node.waitFor(stepDone('register'), 90_000);
-      assert.equal(registered.status, 'done', JSON.stringify(registered.detail));
-      if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
-    }
+    network = await startLocalNetwork({ count: 5 });
+    ({ ledger, nodes } = network);
     const caller = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 7 });
     await ledger.fundMos(caller.address);
     client = await MosaicClient.connect({
@@ -86,14 +52,13 @@ describe('secret contract tasks across five node processes', { timeout: 240_000 
   after(async () => {
     // On failure, the nodes' warnings tell what went wrong (no secret is ever logged).
     if (process.env.MOSAIC_E2E_LOGS) {
-      nodes.forEach((n, i) => {
+      nodes?.forEach((n, i) => {
         for (const line of n.logs.filter((l) => Number(l.level) >= (i === 2 ? 20 : 40)).slice(-25)) {
           console.error(`node ${i}: ${JSON.stringify(line)}`);
         }
       });
     }
-    await Promise.allSettled(nodes.map((n) => n.kill('SIGKILL')));
-    await ledger?.stop();
+    await network?.stop();
   });
 
   it('deploys, computes on secret inputs, returns public and private outputs, keeps state, commits receipts', async () => {
