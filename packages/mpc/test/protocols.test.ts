@@ -261,4 +261,46 @@ describe('resharing', () => {
       for (const id of from) if (!to.includes(id)) assert.equal(results[id - 1], undefined);
     });
   }
+
+  it('any t + 1 old members can send (the others hold nothing)', async () => {
+    const secrets = [42n, -1n];
+    const [nOld, tOld, nNew, tNew] = [5, 2, 3, 1];
+    const oldShares = shareValues(secrets, nOld, tOld);
+    const from = [1, 2, 3, 4, 5];
+    const to = [6, 7, 8];
+    const senders = [2, 4, 5];
+    const network = new MemoryNetwork(nOld + nNew);
+    const results = await Promise.all(
+      network.transports().map((transport) => {
+        const party = new Party({ transport, t: 0 });
+        const holds = senders.includes(party.id);
+        return reshare(
+          party,
+          { from, tFrom: tOld, to, tTo: tNew, senders },
+          secrets.length,
+          holds ? oldShares[party.id - 1] : undefined,
+        );
+      }),
+    );
+    network.close();
+    const { reconstruct } = await import('../src/index.js');
+    assert.deepEqual(
+      decode(
+        reconstruct(
+          [1, 2, 3],
+          to.map((id) => results[id - 1]!),
+          tNew,
+        ),
+      ),
+      secrets,
+    );
+    await assert.rejects(
+      reshare(
+        new Party({ transport: new MemoryNetwork(8).transports()[0]!, t: 0 }),
+        { from, tFrom: tOld, to, tTo: tNew, senders: [1, 2] },
+        2,
+      ),
+      /senders must be 3 distinct old members/,
+    );
+  });
 });

@@ -20,6 +20,11 @@ export interface ReshareRoles {
   tFrom: number;
   to: readonly number[];
   tTo: number;
+  /**
+   * Which t + 1 old members send (a subset of `from`, e.g. those that still hold their share); every party
+   * must pass the same list. Default: the first t + 1 of `from`.
+   */
+  senders?: readonly number[];
 }
 
 /**
@@ -39,11 +44,18 @@ export async function reshare(
     if (!Number.isInteger(id) || id < 1 || id > party.n)
       throw new MpcError(`reshare: ${id} is not a party of the session`);
   }
-  const senders = from.slice(0, tFrom + 1);
+  const senders = roles.senders ?? from.slice(0, tFrom + 1);
+  if (
+    senders.length !== tFrom + 1 ||
+    new Set(senders).size !== senders.length ||
+    senders.some((id) => !from.includes(id))
+  ) {
+    throw new MpcError(`reshare: senders must be ${tFrom + 1} distinct old members`);
+  }
   const oldIndex = senders.indexOf(party.id);
   const newIndex = to.indexOf(party.id);
-  if (from.includes(party.id) && (!shares || shares.length !== count * 4)) {
-    throw new MpcError(`reshare: party ${party.id} is an old member and needs its ${count} shares`);
+  if (oldIndex >= 0 && (!shares || shares.length !== count * 4)) {
+    throw new MpcError(`reshare: party ${party.id} is a sender and needs its ${count} shares`);
   }
 
   const outgoing = new Map<number, FieldVector>();
