@@ -59,9 +59,20 @@ export interface CommitteeSession {
 
 const MAX_CACHED = 512;
 
+/** Who may be party k of a bound session: the committee of (contract, epoch), or an explicit peer list. */
+type SessionBinding = { contractId: bigint; epoch: bigint } | { peers: readonly string[] };
+
+export interface PeerSessionOptions {
+  sessionId: Uint8Array;
+  /** Party k is peers[k - 1] (peer id strings, all distinct). */
+  peers: readonly string[];
+  self: PeerId;
+  openTimeoutMs?: number;
+}
+
 export class ChainMembership {
   private readonly committees = new Map<string, Promise<Committee>>();
-  private readonly sessions = new Map<string, { contractId: bigint; epoch: bigint }>();
+  private readonly sessions = new Map<string, SessionBinding>();
 
   constructor(private readonly contracts: MosaicContracts) {}
 
@@ -84,6 +95,7 @@ export class ChainMembership {
   readonly isMember: IsMember = async (sessionId, party, peer) => {
     const binding = this.sessions.get(sessionKey(sessionId));
     if (binding === undefined) return false;
+    if ('peers' in binding) return binding.peers[party - 1] === peer.toString();
     const committee = await this.committee(binding.contractId, binding.epoch);
     const member = committee.members[party - 1];
     return member !== undefined && member.peerId === peer.toString();
@@ -107,22 +119,46 @@ export class ChainMembership {
         `this node is not in the committee of contract ${options.contractId} in epoch ${options.epoch}`,
       );
     }
-    const members = committee.members.map((m) => peerIdFromString(m.peerId));
-    this.bind(options.sessionId, options.contractId, options.epoch);
+    const transport = this.open(
+      streams,
+      options,
+      { contractId: options.contractId, epoch: options.epoch },
+      self.index,
+      committee.members.map((m) => m.peerId),
+    );
+    return { transport, committee, self: self.index };
+  }
+
+  /** Opens this node's side of a session among an explicit list of peers (e.g. two committees at a handover). */
+  openSessionAmong(streams: MpcStreams, options: PeerSessionOptions): Transport {
+    const self = options.peers.indexOf(options.self.toString()) + 1;
+    if (self === 0) throw new MembershipError('this node is not one of the session peers');
+    if (new Set(options.peers).size !== options.peers.length) throw new MembershipError('session peers repeat');
+    return this.open(streams, options, { peers: [...options.peers] }, self, options.peers);
+  }
+
+  private open(
+    streams: MpcStreams,
+    options: { sessionId: Uint8Array; openTimeoutMs?: number },
+    binding: SessionBinding,
+    self: number,
+    peers: readonly string[],
+  ): Transport {
+    const sessionId = options.sessionId.slice();
+    this.sessions.set(sessionKey(sessionId), binding);
     let inner: Transport;
     try {
       inner = streams.openSession({
-        sessionId: options.sessionId,
-        self: self.index,
-        members,
+        sessionId,
+        self,
+        members: peers.map((p) => peerIdFromString(p)),
         ...(options.openTimeoutMs === undefined ? {} : { openTimeoutMs: options.openTimeoutMs }),
       });
     } catch (error) {
-      this.unbind(options.sessionId);
+      this.unbind(sessionId);
       throw error;
     }
-    const sessionId = options.sessionId.slice();
-    const transport: Transport = {
+    return {
       self: inner.self,
       parties: inner.parties,
       send: (to, frame) => inner.send(to, frame),
@@ -132,7 +168,6 @@ export class ChainMembership {
         this.unbind(sessionId);
       },
     };
-    return { transport, committee, self: self.index };
   }
 
   private async load(contractId: bigint, epoch: bigint): Promise<Committee> {

@@ -120,6 +120,10 @@ export const nodeConfigSchema = z.strictObject({
       maxBatch: z.number().int().min(1).max(256).default(32),
       /** Longest a completed receipt waits before its batch is committed. */
       maxBatchDelayMs: z.number().int().min(0).max(600_000).default(500),
+      /** Tasks of one stateless contract that may run at once (stateful contracts run one at a time). */
+      maxConcurrent: z.number().int().min(1).max(64).default(8),
+      /** How long an epoch handover waits for the old and new committees to meet and finish. */
+      handoverTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
     })
     .prefault({}),
   keys: z

@@ -22,6 +22,7 @@ import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import { jsonCodec } from '../store/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import { HandoverBook, type HandoverRecord, handOver } from './handover.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { runTask } from './run-task.js';
 import { StateStore } from './state-store.js';
@@ -48,6 +49,10 @@ export interface TaskExecutorOptions {
   roundTimeoutMs?: number;
   maxBatch?: number;
   maxBatchDelayMs?: number;
+  /** Tasks of one stateless contract run at once at most (default 8); stateful contracts run one at a time. */
+  maxConcurrent?: number;
+  /** How long an epoch handover waits for both committees (default 120 s). */
+  handoverTimeoutMs?: number;
 }
 
 const resultSchema = z.object({
@@ -61,6 +66,7 @@ export type StoredResult = z.infer<typeof resultSchema>;
 export class TaskExecutor {
   readonly book: TaskBook;
   readonly batcher: ReceiptBatcher;
+  readonly handovers: HandoverBook;
   private readonly state: StateStore;
   private readonly results: Namespace<StoredResult>;
   private readonly runners = new Map<bigint, ContractRunner>();
@@ -70,6 +76,7 @@ export class TaskExecutor {
 
   constructor(readonly o: TaskExecutorOptions) {
     this.book = new TaskBook(o.store);
+    this.handovers = new HandoverBook(o.store);
     this.state = new StateStore(o.store, o.keys.x25519SecretKey);
     this.results = o.store.namespace('task-results', jsonCodec(resultSchema));
     this.batcher = new ReceiptBatcher({
@@ -107,6 +114,7 @@ export class TaskExecutor {
     for await (const [, entry] of this.book.entries.entries()) {
       if (entry.member > 0 && !isFinal(entry)) this.runnerOf(entry.contractId).kick();
     }
+    for await (const record of this.handovers.pending()) this.runnerOf(record.contractId).kick();
   }
 
   async stop(): Promise<void> {
@@ -123,6 +131,10 @@ export class TaskExecutor {
   }
 
   private async onEvent(event: AnyChainEvent, batch: WriteBatch): Promise<void> {
+    if (event.contract === 'epochs' && event.eventName === 'EpochAdvanced') {
+      await this.planHandovers((event as ChainEvent<'epochs', 'EpochAdvanced'>).args.epoch, event.blockNumber, batch);
+      return;
+    }
     if (event.contract !== 'tasks') return;
     const e = event as ChainEvent<'tasks'>;
     if (e.eventName === 'TaskCreated') {
@@ -166,6 +178,119 @@ export class TaskExecutor {
         batch,
       );
     }
+  }
+
+  /**
+   * Epoch `toEpoch` began after block `block`: every contract with tasks so far hands its state from the old
+   * committee to the new one. This node records the handovers it takes part in (as old or new member); each
+   * runs in its contract's queue, after the tasks created up to `block`.
+   */
+  private async planHandovers(toEpoch: bigint, block: bigint, batch: WriteBatch): Promise<void> {
+    if (toEpoch === 0n) return;
+    const self = this.o.keys.peerId.toString();
+    for (const record of await this.o.secretContracts.all()) {
+      if ((await this.handovers.get(record.id, toEpoch)) !== undefined) continue;
+      const [created] = await this.o.chain.contracts.tasks.read.queueOf([record.id], { blockNumber: block });
+      if (created === 0n) continue; // no task yet: the state is still the public initial value
+      const [before, after] = await Promise.all([
+        this.o.membership.committee(record.id, toEpoch - 1n),
+        this.o.membership.committee(record.id, toEpoch),
+      ]);
+      const involved = [...before.members, ...after.members].some((m) => m.peerId === self);
+      if (!involved) continue;
+      this.handovers.put(
+        {
+          contractId: record.id,
+          fromEpoch: toEpoch - 1n,
+          toEpoch,
+          boundaryBlock: block,
+          version: created,
+          status: 'pending',
+          updatedAt: Date.now(),
+        },
+        batch,
+      );
+      batch.onWritten(() => this.runnerOf(record.id).kick());
+      this.o.logger.info(
+        { contractId: String(record.id), toEpoch: String(toEpoch), version: String(created) },
+        'epoch handover planned',
+      );
+    }
+  }
+
+  /** @internal Runs this node's part of a handover and stores (or deletes) its state share in one batch. */
+  async runHandover(record: HandoverRecord): Promise<void> {
+    const { o } = this;
+    const { contractId } = record;
+    const batch = o.store.batch();
+    const module = await this.moduleOf(contractId);
+    if (module.state.length === 0) {
+      this.handovers.update(record, { status: 'done' }, batch);
+      await batch.write();
+      return;
+    }
+    const [before, after] = await Promise.all([
+      o.membership.committee(contractId, record.fromEpoch),
+      o.membership.committee(contractId, record.toEpoch),
+    ]);
+    const peers = before.members.map((m) => m.peerId);
+    for (const m of after.members) if (!peers.includes(m.peerId)) peers.push(m.peerId);
+    const self = o.keys.peerId.toString();
+    const newSeat = after.members.find((m) => m.peerId === self);
+    const stored = await this.state.get(contractId);
+    const holds =
+      before.members.some((m) => m.peerId === self) &&
+      stored !== undefined &&
+      stored.version === record.version &&
+      stored.epoch === record.fromEpoch;
+    o.logger.info(
+      { contractId: String(contractId), toEpoch: String(record.toEpoch), holds, receives: newSeat !== undefined },
+      'epoch handover running',
+    );
+    const timeoutMs = o.handoverTimeoutMs ?? 120_000;
+    const transport = o.membership.openSessionAmong(o.streams, {
+      sessionId: sessionIdFor(contractId, record.toEpoch, 'handover'),
+      peers,
+      self: o.keys.peerId,
+      openTimeoutMs: timeoutMs,
+    });
+    let shares: FieldVector[] | undefined;
+    try {
+      const party = new Party({ transport, t: before.t, timeoutMs });
+      shares = await handOver(
+        party,
+        { oldN: before.n, oldT: before.t, to: after.members.map((m) => peers.indexOf(m.peerId) + 1), newT: after.t },
+        module.state.map((v) => v.initial.length),
+        holds ? stored.shares : undefined,
+      );
+    } finally {
+      transport.close();
+    }
+    if (newSeat && shares) {
+      this.state.put(batch, contractId, { version: record.version, epoch: record.toEpoch, shares });
+    } else {
+      // The old share goes: a node outside the new committee keeps nothing of the state.
+      this.state.delete(batch, contractId);
+    }
+    this.handovers.update(record, { status: 'done' }, batch);
+    await batch.write();
+    o.logger.info({ contractId: String(contractId), toEpoch: String(record.toEpoch) }, 'epoch handover done');
+  }
+
+  /** @internal Marks a handover failed (its error is not secret: who held what, or a time-out). */
+  async failHandover(record: HandoverRecord, error: unknown): Promise<void> {
+    const batch = this.o.store.batch();
+    this.handovers.update(
+      record,
+      { status: 'failed', error: String((error as Error).message ?? error).slice(0, 400) },
+      batch,
+    );
+    await batch.write();
+  }
+
+  /** @internal */
+  async isStateful(contractId: bigint): Promise<boolean> {
+    return (await this.moduleOf(contractId)).state.length > 0;
   }
 
   // ----- bundles -----
@@ -280,6 +405,11 @@ export class TaskExecutor {
         `contract ${entry.contractId} state is at version ${stored?.version ?? 0n}, task ${entry.sequence} needs ${entry.sequence}`,
       );
     }
+    if (stateful && stored !== undefined && stored.epoch !== entry.epoch) {
+      throw new Error(
+        `contract ${entry.contractId} state shares belong to epoch ${stored.epoch}'s committee, the task runs in epoch ${entry.epoch}`,
+      );
+    }
     await this.book.update(entry.taskId, { status: 'running' });
     o.logger.info({ taskId: String(entry.taskId), bundle: bundle !== undefined }, 'task running');
     const session = await o.membership.openSession(o.streams, {
@@ -321,6 +451,7 @@ export class TaskExecutor {
     if (stateful) {
       this.state.put(batch, entry.contractId, {
         version: entry.sequence + 1n,
+        epoch: entry.epoch,
         shares: (outcome.newState ?? initialShares(module)) as FieldVector[],
       });
     }
@@ -378,12 +509,21 @@ export class TaskExecutor {
   }
 }
 
-/** Runs one contract's tasks (those this node is a member for) strictly in sequence order. */
+/**
+ * Runs one contract's work at this node in queue order: its tasks (those it is a member for) by sequence,
+ * and its epoch handovers at their place in the queue (a handover at version k comes after task k - 1 and
+ * before task k). A stateful contract runs one task at a time; a stateless one runs up to `maxConcurrent`
+ * tasks at once (their results do not depend on each other; receipts are still committed in queue order).
+ */
 class ContractRunner {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private bundleWaiters = new Set<() => void>();
+  private readonly inFlight = new Map<bigint, Promise<void>>();
+  /** Sequences below this are final here (a scan starts from it). */
+  private floor = 0n;
+  private wake: (() => void) | undefined;
 
   constructor(
     readonly contractId: bigint,
@@ -394,6 +534,7 @@ class ContractRunner {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.wake?.();
       return;
     }
     this.running = this.loop().finally(() => {
@@ -408,10 +549,12 @@ class ContractRunner {
   stop(): void {
     this.stopped = true;
     for (const w of this.bundleWaiters) w();
+    this.wake?.();
   }
 
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+  async idle(): Promise<void> {
+    await this.running;
+    await Promise.allSettled(this.inFlight.values());
   }
 
   bundleArrived(_sequence: bigint): void {
@@ -431,27 +574,95 @@ class ContractRunner {
   }
 
   private async loop(): Promise<void> {
-    const { book, o } = this.executor;
+    const { book, handovers, o } = this.executor;
+    const limit = o.maxConcurrent ?? 8;
     for (;;) {
       if (this.stopped) return;
-      let next: TaskEntry | undefined;
-      for await (const entry of book.ofContract(this.contractId)) {
-        if (entry.member > 0 && !isFinal(entry)) {
-          next = entry;
-          break;
+      this.again = false;
+      const ready: TaskEntry[] = [];
+      let first: bigint | undefined;
+      for await (const entry of book.ofContract(this.contractId, this.floor)) {
+        if (entry.member === 0 || isFinal(entry)) continue;
+        first ??= entry.sequence;
+        if (!this.inFlight.has(entry.sequence)) ready.push(entry);
+        if (ready.length >= limit) break;
+      }
+      this.floor = first ?? (await this.nextSequence());
+      const handover = await handovers.nextPending(this.contractId);
+      if (handover && (first === undefined || handover.version <= first)) {
+        // Everything before the handover must be done here first; tasks after it wait for it.
+        if (this.inFlight.size > 0) {
+          await this.settleOne();
+          continue;
+        }
+        if (handover.version > 0n && !(await this.queuedUpTo(handover.version))) continue;
+        try {
+          await this.executor.runHandover(handover);
+        } catch (error) {
+          if (this.stopped) return;
+          o.logger.warn(
+            { contractId: String(this.contractId), toEpoch: String(handover.toEpoch), err: String(error) },
+            'epoch handover failed at this node',
+          );
+          await this.executor.failHandover(handover, error);
+        }
+        continue;
+      }
+      if (ready.length === 0 && this.inFlight.size === 0) return;
+      let width = 1;
+      if (ready.length > 0) {
+        try {
+          width = (await this.executor.isStateful(this.contractId)) ? 1 : limit;
+        } catch {
+          width = 1; // the code is not here: run one at a time and let the task report why
         }
       }
-      if (!next) return;
-      try {
-        await this.executor.runOne(next);
-      } catch (error) {
-        if (this.stopped) return;
-        o.logger.warn({ taskId: String(next.taskId), err: String(error) }, 'task failed at this member');
-        await book.update(next.taskId, {
-          status: 'failed',
-          error: String((error as Error).message ?? error).slice(0, 400),
-        });
+      for (const entry of ready) {
+        if (this.inFlight.size >= width) break;
+        // A task after a pending handover waits for it.
+        if (handover && handover.version <= entry.sequence) break;
+        this.inFlight.set(entry.sequence, this.runTask(entry));
       }
+      if (this.inFlight.size === 0) return;
+      await this.settleOne();
+    }
+  }
+
+  /** The sequence after the last task this node knows of (no task pending here). */
+  private async nextSequence(): Promise<bigint> {
+    let next = this.floor;
+    for await (const entry of this.executor.book.ofContract(this.contractId, this.floor)) next = entry.sequence + 1n;
+    return next;
+  }
+
+  /** Whether the book holds every task before `version` (the listener may still be delivering that block). */
+  private async queuedUpTo(version: bigint): Promise<boolean> {
+    const last = (this.contractId << 64n) | (version - 1n);
+    return (await this.executor.book.waitFor(last, 5_000)) !== undefined;
+  }
+
+  /** Waits until a task in flight finishes or the runner is kicked. */
+  private async settleOne(): Promise<void> {
+    const kicked = new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+    await Promise.race([...this.inFlight.values(), kicked]);
+    this.wake = undefined;
+  }
+
+  private async runTask(entry: TaskEntry): Promise<void> {
+    const { book, o } = this.executor;
+    try {
+      await this.executor.runOne(entry);
+    } catch (error) {
+      if (!this.stopped) {
+        o.logger.warn({ taskId: String(entry.taskId), err: String(error) }, 'task failed at this member');
+        await book
+          .update(entry.taskId, { status: 'failed', error: String((error as Error).message ?? error).slice(0, 400) })
+          .catch(() => {});
+      }
+    } finally {
+      this.inFlight.delete(entry.sequence);
     }
   }
 }

@@ -5,7 +5,9 @@
  * cannot be moved to another contract or replayed as another version without failing authentication).
  *
  * `version` is the number of the contract's tasks the state reflects: the state a task with sequence k reads
- * has version k, and after it the version is k + 1 (also when the task was skipped).
+ * has version k, and after it the version is k + 1 (also when the task was skipped). `epoch` names the
+ * committee the shares belong to (this node's Shamir point is its seat in that epoch's committee); an epoch
+ * handover replaces the record with the new committee's share, or deletes it.
  */
 import { type FieldVector, vec } from '@mosaic/mpc';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -16,6 +18,7 @@ import type { Namespace, Store, WriteBatch } from '../store/store.js';
 
 export interface ContractState {
   version: bigint;
+  epoch: bigint;
   /** One share vector per state variable, in declaration order. */
   shares: FieldVector[];
 }
@@ -25,6 +28,7 @@ export class StateStoreError extends Error {
 }
 
 const MAX_VARIABLES = 4096;
+const HEADER = 16 + 24;
 
 export class StateStore {
   private readonly records: Namespace<Uint8Array>;
@@ -67,21 +71,26 @@ export class StateStore {
       at += v.byteLength;
     }
     const nonce = randomBytes(24);
-    const sealed = xchacha20poly1305(this.key, nonce, aadOf(contractId, state.version)).encrypt(plain);
-    const out = new Uint8Array(8 + 24 + sealed.length);
-    new DataView(out.buffer).setBigUint64(0, state.version, false);
-    out.set(nonce, 8);
-    out.set(sealed, 32);
+    const sealed = xchacha20poly1305(this.key, nonce, aadOf(contractId, state.version, state.epoch)).encrypt(plain);
+    const out = new Uint8Array(HEADER + sealed.length);
+    const header = new DataView(out.buffer);
+    header.setBigUint64(0, state.version, false);
+    header.setBigUint64(8, state.epoch, false);
+    out.set(nonce, 16);
+    out.set(sealed, HEADER);
     return out;
   }
 
   private open(contractId: bigint, record: Uint8Array): ContractState {
-    if (record.length < 32 + 16 + 4) throw new StateStoreError(`state record of contract ${contractId} is truncated`);
-    const version = new DataView(record.buffer, record.byteOffset).getBigUint64(0, false);
+    if (record.length < HEADER + 16 + 4)
+      throw new StateStoreError(`state record of contract ${contractId} is truncated`);
+    const header = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    const version = header.getBigUint64(0, false);
+    const epoch = header.getBigUint64(8, false);
     let plain: Uint8Array;
     try {
-      plain = xchacha20poly1305(this.key, record.subarray(8, 32), aadOf(contractId, version)).decrypt(
-        record.subarray(32),
+      plain = xchacha20poly1305(this.key, record.subarray(16, HEADER), aadOf(contractId, version, epoch)).decrypt(
+        record.subarray(HEADER),
       );
     } catch {
       throw new StateStoreError(`state record of contract ${contractId} fails authentication (tampered or foreign)`);
@@ -103,7 +112,7 @@ export class StateStore {
       at += 16 * size;
       return v as FieldVector;
     });
-    return { version, shares };
+    return { version, epoch, shares };
   }
 }
 
@@ -111,10 +120,11 @@ function keyOf(contractId: bigint): string {
   return contractId.toString(16).padStart(64, '0');
 }
 
-function aadOf(contractId: bigint, version: bigint): Uint8Array {
-  const aad = new Uint8Array(40);
+function aadOf(contractId: bigint, version: bigint, epoch: bigint): Uint8Array {
+  const aad = new Uint8Array(48);
   const view = new DataView(aad.buffer);
   for (let i = 0; i < 4; i++) view.setBigUint64(8 * i, (contractId >> BigInt(64 * (3 - i))) & 0xffffffffffffffffn);
   view.setBigUint64(32, version);
+  view.setBigUint64(40, epoch);
   return aad;
 }
