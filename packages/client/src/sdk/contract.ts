@@ -194,7 +194,9 @@ export class SecretContract<C extends AnyContract> {
       gasPrice: fee.gasPrice,
     });
     if (created.epoch !== committee.epoch) {
-      // The bundle is sealed to the previous epoch's committee: members will skip it and the fee is refundable.
+      // The bundle is sealed to the previous epoch's committee: members will skip it. It is still delivered, so
+      // that they skip it at once instead of waiting for it (the contract's later tasks queue behind it).
+      await submitBundle(this.client.node, created.taskId, sealed.bytes, sealed.hash).catch(() => {});
       throw new TaskFailedError(
         `the epoch advanced (${committee.epoch} -> ${created.epoch}) between sealing and createTask; task ${created.taskId} will be skipped and refunded: call again`,
         created.taskId,

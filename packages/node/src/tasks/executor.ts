@@ -274,7 +274,10 @@ export class TaskExecutor {
     }
     this.handovers.update(record, { status: 'done' }, batch);
     await batch.write();
-    o.logger.info({ contractId: String(contractId), toEpoch: String(record.toEpoch) }, 'epoch handover done');
+    o.logger.info(
+      { contractId: String(contractId), toEpoch: String(record.toEpoch), deleted: !(newSeat && shares) },
+      'epoch handover done',
+    );
   }
 
   /** @internal Marks a handover failed (its error is not secret: who held what, or a time-out). */

@@ -20,6 +20,8 @@ export interface LocalNetwork {
   ledger: TestLedger;
   nodes: NodeProcess[];
   dataDirs: string[];
+  /** Starts, funds and registers one more node (it logs in, so it joins committees from the next epoch). */
+  addNode(): Promise<NodeProcess>;
   stop(options?: { keepDataDirs?: boolean }): Promise<void>;
 }
 
@@ -36,27 +38,14 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const nodes: NodeProcess[] = [];
   const dataDirs: string[] = [];
   const scratch: string[] = [];
+  let configFile: string | undefined;
+  let bootstrap: string | undefined;
   const network: LocalNetwork = {
     ledger,
     nodes,
     dataDirs,
-    async stop({ keepDataDirs = false } = {}) {
-      await Promise.allSettled(nodes.map((n) => n.kill('SIGTERM')));
-      await ledger.stop();
-      const dirs = keepDataDirs ? scratch : [...dataDirs, ...scratch];
-      await Promise.allSettled(dirs.map((d) => rm(d, { recursive: true, force: true })));
-    },
-  };
-  try {
-    let configFile: string | undefined;
-    if (options.config) {
-      const dir = await mkdtemp(join(tmpdir(), 'mosaic-net-config-'));
-      scratch.push(dir);
-      configFile = join(dir, 'config.json');
-      await writeFile(configFile, JSON.stringify(options.config));
-    }
-    let bootstrap: string | undefined;
-    for (let i = 0; i < count; i++) {
+    async addNode() {
+      const i = nodes.length;
       const dataDir = await mkdtemp(join(tmpdir(), `mosaic-net-${i}-`));
       dataDirs.push(dataDir);
       const { stdout } = await run(process.execPath, [CLI, 'keys', 'create', '--data-dir', dataDir, '--json']);
@@ -85,7 +74,23 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       const registered = await node.waitFor(stepDone('register'), 90_000);
       if (registered.status !== 'done') throw new Error(`node ${i} did not register: ${JSON.stringify(registered)}`);
       if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
+      return node;
+    },
+    async stop({ keepDataDirs = false } = {}) {
+      await Promise.allSettled(nodes.map((n) => n.kill('SIGTERM')));
+      await ledger.stop();
+      const dirs = keepDataDirs ? scratch : [...dataDirs, ...scratch];
+      await Promise.allSettled(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    },
+  };
+  try {
+    if (options.config) {
+      const dir = await mkdtemp(join(tmpdir(), 'mosaic-net-config-'));
+      scratch.push(dir);
+      configFile = join(dir, 'config.json');
+      await writeFile(configFile, JSON.stringify(options.config));
     }
+    for (let i = 0; i < count; i++) await network.addNode();
     return network;
   } catch (error) {
     await network.stop();
