@@ -3,6 +3,7 @@
 export * from './bundle/index.js';
 export * from './bytes.js';
 export * from './chain/index.js';
+export * from './data/index.js';
 export * from './envelope/index.js';
 export * from './errors.js';
 export * from './field.js';

@@ -77,6 +77,7 @@ export {
   schemas as rpcSchemas,
 } from './rpc/registry.js';
 export { RpcServer, type RpcServerOptions, stringify as rpcStringify } from './rpc/server.js';
+export * from './storage/index.js';
 export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './store/codecs.js';
 export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './store/store.js';
 export {

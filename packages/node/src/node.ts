@@ -37,6 +37,7 @@ import { createHost, type Host } from './p2p/host.js';
 import { registerCoreMethods } from './rpc/methods.js';
 import { RpcRegistry } from './rpc/registry.js';
 import { RpcServer } from './rpc/server.js';
+import { registerStorageMethods, StorageService } from './storage/index.js';
 import { Store } from './store/store.js';
 import { TaskExecutor } from './tasks/executor.js';
 import { registerTaskMethods } from './tasks/rpc.js';
@@ -73,6 +74,7 @@ export class MosaicNode {
   code!: CodeService;
   listener!: ChainListener;
   executor!: TaskExecutor;
+  storage!: StorageService;
   metrics!: NodeMetrics;
   keeper!: ConnectionKeeper;
   rpcServer: RpcServer | undefined;
@@ -332,6 +334,16 @@ export class MosaicNode {
     await this.executor.start();
     this.cleanups.push(() => this.executor.stop());
     registerTaskMethods(this.rpc, this.executor);
+    this.storage = new StorageService({
+      host: this.host,
+      store: this.store,
+      chain: this.chain,
+      keys: this.keys,
+      logger: this.logger,
+    });
+    await this.storage.start();
+    this.cleanups.push(() => this.storage.stop());
+    registerStorageMethods(this.rpc, this.storage);
     await options.setup?.(this);
     await this.listener.start();
     this.cleanups.push(() => this.listener.stop());

@@ -15,6 +15,8 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { bytesToHex } from '../bytes.js';
 import { type VerifiedCommittee, verifyCommittee } from '../chain/committee.js';
+import { nobleAead, type XChaChaAead } from '../data/cipher.js';
+import { DataClient } from '../data/client.js';
 import { MosaicClientError } from '../errors.js';
 import { nobleX25519, webCryptoX25519, type X25519Provider } from '../keys/provider.js';
 import { NodeConnection, type NodeEndpoint, parseNodeEndpoint, type WebSocketConstructor } from '../rpc/connection.js';
@@ -41,6 +43,8 @@ export interface ConnectOptions {
   node: string | NodeEndpoint;
   /** X25519 implementation; default: the runtime's Web Crypto when it has X25519, else @noble/curves. */
   x25519?: X25519Provider;
+  /** XChaCha20-Poly1305 for stored data's share envelopes; default @noble (on Node, `nodeAead` from @mosaic/node is faster). */
+  aead?: XChaChaAead;
   /** WebSocket implementation for subscriptions where the runtime has none (e.g. the `ws` package on Node 20). */
   WebSocket?: WebSocketConstructor;
   /** mosaic_getTask polling interval when no subscription is possible (default 100 ms). */
@@ -83,14 +87,19 @@ export class MosaicClient {
     const gasPrice = options.gasPrice ?? 1n;
     if (typeof gasPrice !== 'bigint' || gasPrice < 0n)
       throw new MosaicClientError('gasPrice must be a non-negative bigint');
-    return new MosaicClient(
+    const client = new MosaicClient(
       { publicClient, ...(walletClient ? { walletClient } : {}), addresses: options.addresses },
       node,
       chainId,
       x25519,
       { gasPrice, pollIntervalMs: options.pollIntervalMs ?? 100 },
     );
+    client.data = new DataClient(client.ledger, node, chainId, { x25519, aead: options.aead ?? nobleAead });
+    return client;
   }
+
+  /** Private data (issue 7): store, load, grant, revoke, list. */
+  data!: DataClient;
 
   /** The connected account (undefined when read-only). */
   get account(): Address | undefined {

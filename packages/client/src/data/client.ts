@@ -1,0 +1,597 @@
+// client.data: private data in the network (issue 7, ZNP15). store / load / grant / revoke / list.
+//
+//   store   encode + salt, pointer = SHA-256(payload); DataRegistry.storeData (prepaid); for each segment: Shamir
+//           shares (degree t) sealed to each storage member, authorised by the owner's EIP-712 signature, sent to
+//           one node (mosaic_storeData), which forwards each envelope to its member over libp2p
+//   load    a signed LoadData request (requester, fresh X25519 response key, nonce, expiry) goes to one node
+//           (mosaic_loadData, per segment), which asks every member; each checks the signature, the nonce and
+//           DataRegistry.canAccess, and answers with its share sealed to the response key; the client reconstructs
+//           with the consistency check (a wrong share names its member) and checks SHA-256(payload) = pointer
+//   grant / revoke   the compound identity (owner, service) with its own X25519 key pair, registered once on
+//           chain; Taccess = setAccess(service, mask of data types)
+//   list    the owner's records, from DataStored events and dataOf
+import { dataRegistryAbi, epochsAbi, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
+import { share, vec } from '@mosaic/mpc';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
+import { equalBytes, hexToBytes } from '../bytes.js';
+import { FormatError, MosaicClientError, NodeRpcError } from '../errors.js';
+import { publicKeyToHex } from '../keys/keys.js';
+import type { X25519KeyPair } from '../keys/provider.js';
+import type { NodeConnection } from '../rpc/connection.js';
+import { type Ledger, sendTransaction } from '../sdk/ledger.js';
+import { type EnvelopeCrypto, openEnvelope, sealEnvelope } from './cipher.js';
+import {
+  bytesToElements,
+  checkCommittee,
+  type DataValue,
+  DEFAULT_STORAGE_COMMITTEE,
+  dataDomain,
+  decodePayload,
+  elementsToBytes,
+  encodePayload,
+  fromBase64,
+  LOAD_TYPES,
+  type LoadRequest,
+  loadContext,
+  pointerOf,
+  SEGMENT_BYTES,
+  type ShareBinding,
+  STORE_TYPES,
+  segmentCount,
+  segmentElements,
+  shareContext,
+  shareFromBytes,
+  shareHash,
+  shareToBytes,
+  toBase64,
+  toHex32,
+} from './format.js';
+import { type MemberShare, reconstructSegment, type SegmentReconstruction } from './reconstruct.js';
+
+export interface StorageMember {
+  member: number;
+  operator: Address;
+  x25519PublicKey: Uint8Array;
+}
+
+export interface DataRecord {
+  pointer: Hex;
+  owner: Address;
+  dataType: number;
+  /** Payload bytes (the data plus an 18-byte header). */
+  size: bigint;
+  storedAtEpoch: bigint;
+  paidThroughEpoch: bigint;
+}
+
+export interface StoreOptions {
+  /** The application's data type number, 0..255 (what grants refer to). */
+  dataType: number;
+  /** Epochs of storage to prepay (default 10). */
+  epochs?: bigint;
+  /** Storage committee (default n = 5, t = 2); loads must use the same. */
+  n?: number;
+  t?: number;
+  /** Deposit the storage fee to DataRegistry when the balance is short (approve + deposit). Default true. */
+  autoDeposit?: boolean;
+  /** Segments in flight at once (default 4). */
+  concurrency?: number;
+}
+
+export interface StoreResult {
+  pointer: Hex;
+  size: number;
+  dataType: number;
+  epoch: bigint;
+  n: number;
+  t: number;
+  segments: number;
+  members: { member: number; operator: Address }[];
+  transactionHash: Hex;
+}
+
+export interface LoadOptions {
+  n?: number;
+  t?: number;
+  concurrency?: number;
+  /** Request lifetime in seconds (default 600). */
+  lifetimeSeconds?: number;
+}
+
+export interface MemberNote {
+  member: number;
+  operator: Address;
+  reason: string;
+}
+
+export interface LoadResult {
+  pointer: Hex;
+  data: DataValue;
+  record: DataRecord;
+  /** Members whose shares were used for every segment. */
+  answered: number[];
+  /** Members that did not answer (offline, refused, unreadable), with the first reason seen. */
+  missing: MemberNote[];
+  /** Members whose share was wrong (failed the consistency check): a tampering or faulty node. */
+  wrong: MemberNote[];
+}
+
+export interface CompoundIdentity {
+  owner: Address;
+  service: Address;
+  /** The identity's public key (on chain). */
+  identityKey: Hex;
+  /** The data types the service may use. */
+  dataTypes: number[];
+  /** Present when this call created the identity: keep (and hand to the service) its secret key. */
+  keyPair?: X25519KeyPair;
+}
+
+/** A storage RPC answer that names its member. */
+interface MemberAnswer {
+  member: number;
+  operator?: string;
+  ok?: boolean;
+  envelope?: string;
+  error?: string;
+}
+
+const DEFAULT_EPOCHS = 10n;
+const DEFAULT_LIFETIME_S = 600;
+
+export class DataClient {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly node: NodeConnection,
+    private readonly chainId: bigint,
+    private readonly crypto: EnvelopeCrypto,
+  ) {}
+
+  private get addresses(): MosaicAddresses {
+    return this.ledger.addresses;
+  }
+
+  private get wallet() {
+    const wallet = this.ledger.walletClient;
+    if (!wallet) throw new MosaicClientError('this operation signs or sends a transaction: connect with an account');
+    return wallet;
+  }
+
+  /** Stores data: the on-chain record (prepaid), then every member's share of every segment. */
+  async store(data: DataValue | Uint8Array, options: StoreOptions): Promise<StoreResult> {
+    const value: DataValue = data instanceof Uint8Array ? { encoding: 'bytes', value: data } : data;
+    const { n, t } = committeeParams(options);
+    const dataType = options.dataType;
+    if (!Number.isInteger(dataType) || dataType < 0 || dataType > 255) {
+      throw new MosaicClientError('dataType must be an integer in [0, 255]');
+    }
+    const epochs = options.epochs ?? DEFAULT_EPOCHS;
+    if (typeof epochs !== 'bigint' || epochs < 1n || epochs >= 1n << 64n) {
+      throw new MosaicClientError('epochs must be a bigint in [1, 2^64)');
+    }
+    const payload = encodePayload(value);
+    const pointer = pointerOf(payload);
+    const size = payload.length;
+    const wallet = this.wallet;
+    // The committee must exist before anything is paid (committeeOf reverts when n exceeds the staked nodes).
+    const currentEpoch = await this.read<bigint>(this.addresses.epochs, epochsAbi, 'currentEpoch', []);
+    await this.committee(pointer, currentEpoch, n);
+    const cost = await this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'storageCost', [
+      BigInt(size),
+      epochs,
+    ]);
+    const balance = await this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'balanceOf', [
+      wallet.account.address,
+    ]);
+    if (balance < cost) {
+      if (options.autoDeposit === false) {
+        throw new MosaicClientError(`storage costs ${cost}, the DataRegistry balance is ${balance}: deposit first`);
+      }
+      await this.deposit(cost - balance);
+    }
+    const receipt = await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'storeData', [
+      pointer,
+      dataType,
+      BigInt(size),
+      epochs,
+    ]);
+    const record = await this.record(pointer);
+    const members = await this.committee(pointer, record.storedAtEpoch, n);
+    const segments = segmentCount(size);
+    const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
+    await pool(segments, options.concurrency ?? 4, async (segment) => {
+      const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
+      const shares = share(bytesToElements(bytes), n, t);
+      const envelopes = await Promise.all(
+        members.map((m, i) =>
+          sealEnvelope(
+            shareToBytes(shares[i]!),
+            m.x25519PublicKey,
+            shareContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t)),
+            this.crypto,
+          ),
+        ),
+      );
+      const shareHashes = envelopes.map(shareHash);
+      const signature = await wallet.signTypedData({
+        account: wallet.account,
+        domain: dataDomain(this.chainId, this.addresses.dataRegistry),
+        types: STORE_TYPES,
+        primaryType: 'StoreShares',
+        message: { pointer, n, t, segment, shareHashes, expiresAt },
+      });
+      const answer = (await this.node.request('mosaic_storeData', {
+        pointer,
+        n,
+        t,
+        segment,
+        expiresAt: Number(expiresAt),
+        shareHashes,
+        signature,
+        shares: envelopes.map((e, i) => ({ member: i + 1, envelope: toBase64(e) })),
+      })) as { stored?: MemberAnswer[] };
+      const failed = (answer.stored ?? []).filter((s) => s.ok !== true);
+      if (!Array.isArray(answer.stored) || answer.stored.length !== n || failed.length > 0) {
+        throw new MosaicClientError(
+          `segment ${segment} of ${pointer} was not stored by every member: ${failed
+            .map((f) => `member ${f.member}: ${String(f.error).slice(0, 200)}`)
+            .join('; ')}`,
+        );
+      }
+    });
+    return {
+      pointer,
+      size,
+      dataType,
+      epoch: record.storedAtEpoch,
+      n,
+      t,
+      segments,
+      members: members.map((m) => ({ member: m.member, operator: m.operator })),
+      transactionHash: receipt.transactionHash,
+    };
+  }
+
+  /** Loads data as its owner or as a service it was granted to; needs t + 1 answering members. */
+  async load(pointer: Hex, options: LoadOptions = {}): Promise<LoadResult> {
+    checkPointer(pointer);
+    const { n, t } = committeeParams(options);
+    const wallet = this.wallet;
+    const record = await this.record(pointer);
+    const members = await this.committee(pointer, record.storedAtEpoch, n);
+    const responseKeys = await this.crypto.x25519.generateKeyPair();
+    const nonce = new Uint8Array(32);
+    crypto.getRandomValues(nonce);
+    const request: LoadRequest = {
+      pointer,
+      requester: wallet.account.address,
+      responseKey: publicKeyToHex(responseKeys.publicKey),
+      nonce: toHex32(nonce),
+      expiresAt: BigInt(Math.floor(Date.now() / 1000) + (options.lifetimeSeconds ?? DEFAULT_LIFETIME_S)),
+      n,
+      t,
+    };
+    const typed = {
+      domain: dataDomain(this.chainId, this.addresses.dataRegistry),
+      types: LOAD_TYPES,
+      primaryType: 'LoadData',
+      message: request,
+    } as const;
+    const signature = await wallet.signTypedData({ account: wallet.account, ...typed });
+    const requestHash = hashTypedData(typed);
+    const size = Number(record.size);
+    const segments = segmentCount(size);
+    const payload = new Uint8Array(size);
+    const missing = new Map<number, string>();
+    const wrong = new Set<number>();
+    const used = new Set<number>(members.map((m) => m.member));
+    const ambiguous = new Map<number, SegmentReconstruction[]>();
+    const place = (segment: number, elements: Uint32Array) => {
+      const length = Math.min(SEGMENT_BYTES, size - segment * SEGMENT_BYTES);
+      payload.set(elementsToBytes(elements, length), segment * SEGMENT_BYTES);
+    };
+    try {
+      await pool(segments, options.concurrency ?? 4, async (segment) => {
+        const answer = (await this.node.request('mosaic_loadData', {
+          request: { ...request, expiresAt: Number(request.expiresAt) },
+          signature,
+          segment,
+        })) as { answers?: MemberAnswer[] };
+        if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
+        const elements = segmentElements(size, segment);
+        const shares: MemberShare[] = [];
+        for (const m of members) {
+          const a = answer.answers.find((x) => x?.member === m.member);
+          if (!a || typeof a.envelope !== 'string') {
+            if (!missing.has(m.member)) missing.set(m.member, String(a?.error ?? 'no answer').slice(0, 300));
+            used.delete(m.member);
+            continue;
+          }
+          try {
+            const plain = await openEnvelope(
+              fromBase64(a.envelope, `member ${m.member}'s share`),
+              responseKeys.secretKey,
+              loadContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t), requestHash),
+              this.crypto,
+              responseKeys.publicKey,
+            );
+            const vector = shareFromBytes(plain, `member ${m.member}'s share`);
+            if (vec.size(vector) !== elements) throw new FormatError(`share has ${vec.size(vector)} elements`);
+            shares.push({ member: m.member, share: vector });
+          } catch (error) {
+            if (!missing.has(m.member)) missing.set(m.member, `unusable share: ${(error as Error).message}`);
+            used.delete(m.member);
+          }
+        }
+        if (shares.length < t + 1) {
+          throw new MosaicClientError(
+            `segment ${segment}: only ${shares.length} of ${n} storage members answered, ${t + 1} are needed (${[
+              ...missing,
+            ]
+              .map(([member, reason]) => `member ${member}: ${reason}`)
+              .join('; ')})`,
+          );
+        }
+        const candidates = reconstructSegment(shares, t);
+        if (candidates.length > 1) {
+          ambiguous.set(segment, candidates);
+          return;
+        }
+        for (const member of candidates[0]!.wrong) {
+          wrong.add(member);
+          used.delete(member);
+        }
+        place(segment, candidates[0]!.elements);
+      });
+    } finally {
+      responseKeys.secretKey.fill(0);
+    }
+    const operatorOf = (member: number) => members[member - 1]!.operator;
+    const matches = () => equalBytes(sha256(payload), hexToBytes(pointer, 'pointer', 32));
+    if (ambiguous.size > 0) {
+      // The same members are wrong in every segment they tampered with: try each hypothesis, keep the one whose
+      // payload hashes to the pointer.
+      const hypotheses = new Set([...ambiguous.values()].flatMap((c) => c.map((x) => x.wrong.join(','))));
+      let settled = false;
+      for (const hypothesis of hypotheses) {
+        const chosen = [...ambiguous].map(
+          ([segment, c]) => [segment, c.find((x) => x.wrong.join(',') === hypothesis)] as const,
+        );
+        if (chosen.some(([, c]) => c === undefined)) continue;
+        try {
+          for (const [segment, c] of chosen) place(segment, c!.elements);
+        } catch {
+          continue; // an element above 120 bits: not the data
+        }
+        if (matches()) {
+          for (const member of chosen[0]![1]!.wrong) {
+            wrong.add(member);
+            used.delete(member);
+          }
+          settled = true;
+          break;
+        }
+      }
+      if (!settled) {
+        throw new MosaicClientError(
+          `the shares of ${pointer} are inconsistent and no choice of members reproduces the pointer: too many wrong shares`,
+        );
+      }
+    }
+    if (!matches()) {
+      throw new MosaicClientError(
+        `the reconstructed data does not hash to its pointer ${pointer}: a share was wrong and could not be identified (${
+          used.size
+        } members answered; ${[...wrong].map((m) => `member ${m} disagreed`).join(', ') || 'none disagreed'})`,
+      );
+    }
+    return {
+      pointer,
+      data: decodePayload(payload),
+      record,
+      answered: [...used].sort((a, b) => a - b),
+      missing: [...missing]
+        .filter(([member]) => !wrong.has(member))
+        .map(([member, reason]) => ({ member, operator: operatorOf(member), reason })),
+      wrong: [...wrong]
+        .sort((a, b) => a - b)
+        .map((member) => ({
+          member,
+          operator: operatorOf(member),
+          reason: 'its share is not on the polynomial of the others (tampered or corrupted)',
+        })),
+    };
+  }
+
+  /**
+   * Grants `service` the data types (added to what it has): registers the compound identity (owner, service)
+   * first when needed, with a fresh X25519 key pair (returned once: keep it).
+   */
+  async grant(service: Address, dataTypes: readonly number[]): Promise<CompoundIdentity> {
+    const mask = maskOf(dataTypes);
+    const owner = this.wallet.account.address;
+    let identity = await this.identity(owner, service);
+    let keyPair: X25519KeyPair | undefined;
+    if (/^0x0{64}$/.test(identity.identityKey)) {
+      keyPair = await this.crypto.x25519.generateKeyPair();
+      await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'registerIdentity', [
+        getAddress(service),
+        publicKeyToHex(keyPair.publicKey),
+      ]);
+      identity = await this.identity(owner, service);
+    }
+    const next = maskFromTypes(identity.dataTypes) | mask;
+    await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'setAccess', [
+      getAddress(service),
+      next,
+    ]);
+    return { ...(await this.identity(owner, service)), ...(keyPair ? { keyPair } : {}) };
+  }
+
+  /** Revokes the data types from `service` (all of them when none are given): Taccess set again without them. */
+  async revoke(service: Address, dataTypes?: readonly number[]): Promise<CompoundIdentity> {
+    const owner = this.wallet.account.address;
+    const identity = await this.identity(owner, service);
+    if (/^0x0{64}$/.test(identity.identityKey)) {
+      throw new MosaicClientError(`no compound identity (${owner}, ${service}) is registered: nothing to revoke`);
+    }
+    const next = dataTypes === undefined ? 0n : maskFromTypes(identity.dataTypes) & ~maskOf(dataTypes);
+    await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'setAccess', [
+      getAddress(service),
+      next,
+    ]);
+    return this.identity(owner, service);
+  }
+
+  /** The compound identity (owner, service) as the chain has it (identityKey zero: not registered). */
+  async identity(owner: Address, service: Address): Promise<CompoundIdentity> {
+    const [identityKey, mask] = await this.read<readonly [Hex, bigint]>(
+      this.addresses.dataRegistry,
+      dataRegistryAbi,
+      'identityOf',
+      [getAddress(owner), getAddress(service)],
+    );
+    return { owner: getAddress(owner), service: getAddress(service), identityKey, dataTypes: typesOf(mask) };
+  }
+
+  /** The records stored by `owner` (default: the connected account), oldest first. */
+  async list(owner?: Address): Promise<DataRecord[]> {
+    const who = owner ?? this.wallet.account.address;
+    const logs = await this.ledger.publicClient.getLogs({
+      address: this.addresses.dataRegistry,
+      event: parseAbiItem(
+        'event DataStored(bytes32 indexed pointer, address indexed owner, uint8 dataType, uint64 size, uint256 paidThroughEpoch, uint256 fee)',
+      ),
+      args: { owner: getAddress(who) },
+      fromBlock: 0n,
+      toBlock: 'latest',
+    });
+    return Promise.all(logs.map((log) => this.record(log.args.pointer as Hex)));
+  }
+
+  /** The on-chain record of a pointer; MosaicClientError when there is none. */
+  async record(pointer: Hex): Promise<DataRecord> {
+    checkPointer(pointer);
+    let r: { owner: Address; dataType: number; size: bigint; storedAtEpoch: bigint; paidThroughEpoch: bigint };
+    try {
+      r = await this.read(this.addresses.dataRegistry, dataRegistryAbi, 'dataOf', [pointer]);
+    } catch (cause) {
+      throw new MosaicClientError(`no data is recorded on chain under pointer ${pointer}`, { cause });
+    }
+    return {
+      pointer,
+      owner: getAddress(r.owner),
+      dataType: Number(r.dataType),
+      size: BigInt(r.size),
+      storedAtEpoch: BigInt(r.storedAtEpoch),
+      paidThroughEpoch: BigInt(r.paidThroughEpoch),
+    };
+  }
+
+  /** The storage committee of a pointer in an epoch: Epochs.committeeOf(pointer, epoch, n), with each X25519 key. */
+  async committee(pointer: Hex, epoch: bigint, n: number): Promise<StorageMember[]> {
+    let operators: readonly Address[];
+    try {
+      operators = await this.read(this.addresses.epochs, epochsAbi, 'committeeOf', [pointer, epoch, BigInt(n)]);
+    } catch (cause) {
+      throw new MosaicClientError(`no storage committee of ${n} members in epoch ${epoch} (too few staked nodes?)`, {
+        cause,
+      });
+    }
+    return Promise.all(
+      operators.map(async (operator, i) => {
+        const [key] = await this.read<readonly [Hex, Hex]>(this.addresses.nodeRegistry, nodeRegistryAbi, 'keysOf', [
+          operator,
+        ]);
+        const x25519PublicKey = hexToBytes(key, 'x25519PublicKey', 32);
+        if (x25519PublicKey.every((b) => b === 0)) {
+          throw new MosaicClientError(`storage member ${i + 1} (${operator}) has no X25519 key`);
+        }
+        return { member: i + 1, operator: getAddress(operator), x25519PublicKey };
+      }),
+    );
+  }
+
+  /** Prepays storage fees: MOS approve (when needed) + DataRegistry.deposit. */
+  async deposit(amount: bigint): Promise<void> {
+    if (typeof amount !== 'bigint' || amount <= 0n) throw new MosaicClientError('deposit must be a positive bigint');
+    const owner = this.wallet.account.address;
+    const allowance = await this.read<bigint>(this.addresses.token, mosaicTokenAbi, 'allowance', [
+      owner,
+      this.addresses.dataRegistry,
+    ]);
+    if (allowance < amount) {
+      await sendTransaction(this.ledger, this.addresses.token, mosaicTokenAbi, 'approve', [
+        this.addresses.dataRegistry,
+        amount,
+      ]);
+    }
+    await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'deposit', [amount]);
+  }
+
+  private binding(pointer: Hex, epoch: bigint, member: number, segment: number, n: number, t: number): ShareBinding {
+    return { chainId: this.chainId, dataRegistry: this.addresses.dataRegistry, pointer, epoch, member, segment, n, t };
+  }
+
+  private read<T>(address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) {
+    return this.ledger.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
+  }
+}
+
+function committeeParams(options: { n?: number; t?: number }): { n: number; t: number } {
+  const n = options.n ?? DEFAULT_STORAGE_COMMITTEE.n;
+  const t = options.t ?? (options.n === undefined ? DEFAULT_STORAGE_COMMITTEE.t : Math.floor((n - 1) / 2));
+  try {
+    checkCommittee(n, t);
+  } catch (error) {
+    throw new MosaicClientError((error as Error).message);
+  }
+  return { n, t };
+}
+
+function checkPointer(pointer: unknown): asserts pointer is Hex {
+  if (typeof pointer !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(pointer) || /^0x0{64}$/.test(pointer)) {
+    throw new MosaicClientError('pointer must be a nonzero 32-byte 0x-hex value');
+  }
+}
+
+function maskOf(dataTypes: readonly number[]): bigint {
+  if (!Array.isArray(dataTypes)) throw new MosaicClientError('dataTypes must be an array of integers in [0, 255]');
+  let mask = 0n;
+  for (const type of dataTypes) {
+    if (!Number.isInteger(type) || type < 0 || type > 255) {
+      throw new MosaicClientError(`data type ${String(type)} is not an integer in [0, 255]`);
+    }
+    mask |= 1n << BigInt(type);
+  }
+  return mask;
+}
+
+function maskFromTypes(types: readonly number[]): bigint {
+  return maskOf(types);
+}
+
+function typesOf(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 256; i++) if ((mask >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
+
+/** Runs task(0..count-1) with at most `limit` in flight; the first failure stops new tasks and is thrown. */
+async function pool(count: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < count) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+  if (failure !== undefined) throw failure;
+}

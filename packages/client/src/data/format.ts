@@ -1,0 +1,362 @@
+// Private data storage (issue 7, the ZNP15 Tdata model): the formats the client and the storage nodes share.
+// The protocol is described in docs/storage.md; in short:
+//
+//   payload  = version (1) || encoding (1) || salt (16, random) || body
+//   pointer  = SHA-256(payload)                       (recorded on chain by DataRegistry.storeData; size = |payload|)
+//   segments = the payload cut into SEGMENT_BYTES pieces; each piece is cut into 15-byte field elements
+//              (little-endian in the low 120 bits, so always < p) and Shamir-shared (degree t) to the n members
+//              of the storage committee Epochs.committeeOf(pointer, storedAtEpoch, n)
+//   share envelope = a sealed envelope (see ../envelope) per member and segment, plaintext = the member's share
+//              vector (16 bytes per element), bound by its context to (chain, DataRegistry, pointer, epoch,
+//              member, segment, n, t)
+//
+// The salt keeps the public pointer from confirming a guess of low-entropy data (a location, a yes/no answer)
+// and lets the same data be stored twice. Signed requests are EIP-712 typed data in the DataRegistry's domain.
+import { type FieldVector, vec } from '@mosaic/mpc';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ByteWriter, type Hex, hexToBytes } from '../bytes.js';
+import type { EnvelopeContext } from '../envelope/context.js';
+import { FormatError } from '../errors.js';
+
+export const PAYLOAD_VERSION = 1;
+export const SALT_BYTES = 16;
+export const PAYLOAD_HEADER_BYTES = 2 + SALT_BYTES;
+/** Data bytes per field element: 15 bytes (120 bits) always fit below p = 2^127 - 1. */
+export const ELEMENT_DATA_BYTES = 15;
+/** Field elements per segment: 8192 (a member's share of a segment is 128 KiB). */
+export const SEGMENT_ELEMENTS = 8192;
+/** Payload bytes per segment (122,880). */
+export const SEGMENT_BYTES = SEGMENT_ELEMENTS * ELEMENT_DATA_BYTES;
+/** Largest payload accepted by the client and the nodes (256 MiB). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+/** Largest storage committee. */
+export const MAX_STORAGE_N = 64;
+/** The default storage committee: n = 5 members, any t + 1 = 3 reconstruct, any t = 2 learn nothing. */
+export const DEFAULT_STORAGE_COMMITTEE = { n: 5, t: 2 } as const;
+/** Longest a signed request may be valid for (seconds). */
+export const MAX_REQUEST_LIFETIME_S = 3600;
+
+/** How the body is to be read back. */
+export const DATA_ENCODINGS = { bytes: 0, text: 1, int64: 2, json: 3 } as const;
+export type DataEncoding = keyof typeof DATA_ENCODINGS;
+/** What `store` takes and `load` returns. */
+export type DataValue =
+  | { encoding: 'bytes'; value: Uint8Array }
+  | { encoding: 'text'; value: string }
+  | { encoding: 'int64'; value: bigint[] }
+  | { encoding: 'json'; value: unknown };
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export function checkCommittee(n: unknown, t: unknown): asserts n is number {
+  if (!Number.isInteger(n) || !Number.isInteger(t) || (t as number) < 1 || 2 * (t as number) + 1 > (n as number)) {
+    throw new FormatError(`storage committee (n = ${String(n)}, t = ${String(t)}) needs 1 <= t and 2t + 1 <= n`);
+  }
+  if ((n as number) > MAX_STORAGE_N) throw new FormatError(`storage committee n must be at most ${MAX_STORAGE_N}`);
+}
+
+/** The payload of a value, with a fresh salt from the CSPRNG. */
+export function encodePayload(data: DataValue): Uint8Array {
+  let body: Uint8Array;
+  switch (data.encoding) {
+    case 'bytes':
+      if (!(data.value instanceof Uint8Array)) throw new FormatError('bytes data must be a Uint8Array');
+      body = data.value;
+      break;
+    case 'text':
+      if (typeof data.value !== 'string') throw new FormatError('text data must be a string');
+      body = new TextEncoder().encode(data.value);
+      break;
+    case 'int64': {
+      if (!Array.isArray(data.value)) throw new FormatError('int64 data must be an array of bigints');
+      body = new Uint8Array(8 * data.value.length);
+      const view = new DataView(body.buffer);
+      data.value.forEach((x, i) => {
+        if (typeof x !== 'bigint' || x < -(1n << 63n) || x >= 1n << 63n) {
+          throw new FormatError(`int64 value ${i} is not a bigint in [-2^63, 2^63)`);
+        }
+        view.setBigInt64(8 * i, x, true);
+      });
+      break;
+    }
+    case 'json': {
+      const text = JSON.stringify(data.value);
+      if (text === undefined) throw new FormatError('json data is not serialisable');
+      body = new TextEncoder().encode(text);
+      break;
+    }
+    default:
+      throw new FormatError(`unknown data encoding ${String((data as { encoding: unknown }).encoding)}`);
+  }
+  const payload = new Uint8Array(PAYLOAD_HEADER_BYTES + body.length);
+  if (payload.length > MAX_PAYLOAD_BYTES) throw new FormatError(`data exceeds ${MAX_PAYLOAD_BYTES} bytes`);
+  payload[0] = PAYLOAD_VERSION;
+  payload[1] = DATA_ENCODINGS[data.encoding];
+  crypto.getRandomValues(payload.subarray(2, PAYLOAD_HEADER_BYTES));
+  payload.set(body, PAYLOAD_HEADER_BYTES);
+  return payload;
+}
+
+export function decodePayload(payload: Uint8Array): DataValue {
+  if (payload.length < PAYLOAD_HEADER_BYTES) throw new FormatError('payload is shorter than its header');
+  if (payload[0] !== PAYLOAD_VERSION) throw new FormatError(`unknown payload version ${payload[0]}`);
+  const body = payload.subarray(PAYLOAD_HEADER_BYTES);
+  switch (payload[1]) {
+    case DATA_ENCODINGS.bytes:
+      return { encoding: 'bytes', value: body.slice() };
+    case DATA_ENCODINGS.text:
+      return { encoding: 'text', value: new TextDecoder('utf-8', { fatal: true }).decode(body) };
+    case DATA_ENCODINGS.int64: {
+      if (body.length % 8 !== 0) throw new FormatError('int64 payload is not a whole number of 8-byte values');
+      const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+      return {
+        encoding: 'int64',
+        value: Array.from({ length: body.length / 8 }, (_, i) => view.getBigInt64(8 * i, true)),
+      };
+    }
+    case DATA_ENCODINGS.json:
+      return { encoding: 'json', value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) };
+    default:
+      throw new FormatError(`unknown payload encoding ${payload[1]}`);
+  }
+}
+
+export function pointerOf(payload: Uint8Array): Hex {
+  return toHex32(sha256(payload));
+}
+
+export function segmentCount(size: number): number {
+  return Math.ceil(size / SEGMENT_BYTES);
+}
+
+/** Field elements in segment `segment` of a payload of `size` bytes. */
+export function segmentElements(size: number, segment: number): number {
+  const start = segment * SEGMENT_BYTES;
+  const bytes = Math.min(SEGMENT_BYTES, size - start);
+  if (!Number.isInteger(segment) || segment < 0 || bytes <= 0) throw new FormatError(`no segment ${segment}`);
+  return Math.ceil(bytes / ELEMENT_DATA_BYTES);
+}
+
+/** The field elements of `bytes` (at most one segment): 15 bytes each, little-endian, zero-padded. */
+export function bytesToElements(bytes: Uint8Array): FieldVector {
+  const count = Math.ceil(bytes.length / ELEMENT_DATA_BYTES);
+  const out = new Uint32Array(4 * count);
+  if (LITTLE_ENDIAN) {
+    const view = new Uint8Array(out.buffer);
+    for (let i = 0; i < count; i++) {
+      view.set(bytes.subarray(i * ELEMENT_DATA_BYTES, (i + 1) * ELEMENT_DATA_BYTES), 16 * i);
+    }
+  } else {
+    for (let i = 0; i < bytes.length; i++) {
+      const e = Math.floor(i / ELEMENT_DATA_BYTES);
+      const b = i % ELEMENT_DATA_BYTES;
+      out[4 * e + (b >> 2)]! |= bytes[i]! << (8 * (b & 3));
+    }
+  }
+  return out;
+}
+
+/** The inverse of bytesToElements: `length` bytes; throws when an element holds more than 120 bits. */
+export function elementsToBytes(elements: FieldVector, length: number): Uint8Array {
+  const count = vec.size(elements);
+  if (length > count * ELEMENT_DATA_BYTES || length <= (count - 1) * ELEMENT_DATA_BYTES) {
+    throw new FormatError('element count does not match the length');
+  }
+  const out = new Uint8Array(count * ELEMENT_DATA_BYTES);
+  for (let i = 0; i < count; i++) {
+    if (elements[4 * i + 3]! >>> 24 !== 0) throw new FormatError(`element ${i} holds more than 120 bits`);
+  }
+  if (LITTLE_ENDIAN) {
+    const view = new Uint8Array(elements.buffer, elements.byteOffset, elements.byteLength);
+    for (let i = 0; i < count; i++) out.set(view.subarray(16 * i, 16 * i + ELEMENT_DATA_BYTES), i * ELEMENT_DATA_BYTES);
+  } else {
+    for (let i = 0; i < out.length; i++) {
+      const e = Math.floor(i / ELEMENT_DATA_BYTES);
+      const b = i % ELEMENT_DATA_BYTES;
+      out[i] = (elements[4 * e + (b >> 2)]! >>> (8 * (b & 3))) & 0xff;
+    }
+  }
+  return out.subarray(0, length);
+}
+
+/** A share vector's wire bytes (16 per element, little-endian words). */
+export function shareToBytes(share: FieldVector): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(share.buffer, share.byteOffset, share.byteLength);
+  const out = new Uint8Array(share.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < share.length; i++) view.setUint32(4 * i, share[i]!, true);
+  return out;
+}
+
+/** A share vector from wire bytes: whole 16-byte elements, each canonical (< p). */
+export function shareFromBytes(bytes: Uint8Array, what: string): FieldVector {
+  if (bytes.length % 16 !== 0) throw new FormatError(`${what}: not a whole number of 16-byte field elements`);
+  let out: Uint32Array;
+  if (LITTLE_ENDIAN) {
+    out = new Uint32Array(bytes.length / 4);
+    new Uint8Array(out.buffer).set(bytes);
+  } else {
+    out = new Uint32Array(bytes.length / 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+  }
+  const bad = vec.firstNonCanonical(out);
+  if (bad >= 0) throw new FormatError(`${what}: element ${bad} is not canonical (>= p)`);
+  return out;
+}
+
+/** What a share envelope is bound to. */
+export interface ShareBinding {
+  chainId: bigint;
+  dataRegistry: Hex;
+  pointer: Hex;
+  /** The epoch whose committee holds the data (the record's storedAtEpoch). */
+  epoch: bigint;
+  member: number;
+  segment: number;
+  n: number;
+  t: number;
+}
+
+const SHARE_LABEL = new TextEncoder().encode('mosaic/data-share/v1');
+const LOAD_LABEL = new TextEncoder().encode('mosaic/data-load/v1');
+
+/** The envelope context of a member's share of a segment, as stored (client → member). */
+export function shareContext(b: ShareBinding): EnvelopeContext {
+  return {
+    purpose: 'data-share',
+    chainId: b.chainId,
+    tasks: b.dataRegistry,
+    contractId: BigInt(b.pointer),
+    selector: '0x00000000',
+    epoch: b.epoch,
+    memberIndex: b.member,
+    taskId: BigInt(b.segment),
+    binding: sha256(new ByteWriter().bytes(SHARE_LABEL).u16(b.n, 'n').u16(b.t, 't').finish()),
+  };
+}
+
+/** The envelope context of a member's share of a segment returned to a requester (member → requester). */
+export function loadContext(b: ShareBinding, requestHash: Hex): EnvelopeContext {
+  return {
+    ...shareContext(b),
+    binding: sha256(
+      new ByteWriter()
+        .bytes(LOAD_LABEL)
+        .bytes(hexToBytes(requestHash, 'requestHash', 32))
+        .finish(),
+    ),
+  };
+}
+
+// ----- signed requests (EIP-712, in the DataRegistry's domain: chain id and contract address) -----
+
+export function dataDomain(chainId: bigint, dataRegistry: Hex) {
+  return { name: 'Mosaic DataRegistry', version: '1', chainId, verifyingContract: dataRegistry } as const;
+}
+
+export const STORE_TYPES = {
+  StoreShares: [
+    { name: 'pointer', type: 'bytes32' },
+    { name: 'n', type: 'uint8' },
+    { name: 't', type: 'uint8' },
+    { name: 'segment', type: 'uint32' },
+    { name: 'shareHashes', type: 'bytes32[]' },
+    { name: 'expiresAt', type: 'uint64' },
+  ],
+} as const;
+
+export const LOAD_TYPES = {
+  LoadData: [
+    { name: 'pointer', type: 'bytes32' },
+    { name: 'requester', type: 'address' },
+    { name: 'responseKey', type: 'bytes32' },
+    { name: 'nonce', type: 'bytes32' },
+    { name: 'expiresAt', type: 'uint64' },
+    { name: 'n', type: 'uint8' },
+    { name: 't', type: 'uint8' },
+  ],
+} as const;
+
+/** The owner's authorisation to store one segment's shares: member k's envelope hashes to shareHashes[k - 1]. */
+export interface StoreRequest {
+  pointer: Hex;
+  n: number;
+  t: number;
+  segment: number;
+  shareHashes: Hex[];
+  expiresAt: bigint;
+}
+
+/** A requester's signed load request; the members seal their shares to `responseKey` (X25519). */
+export interface LoadRequest {
+  pointer: Hex;
+  requester: Hex;
+  responseKey: Hex;
+  nonce: Hex;
+  expiresAt: bigint;
+  n: number;
+  t: number;
+}
+
+export function shareHash(envelope: Uint8Array): Hex {
+  return toHex32(sha256(envelope));
+}
+
+export function toHex32(bytes: Uint8Array): Hex {
+  let out = '0x';
+  for (const b of bytes) out += HEX[b];
+  return out as Hex;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+// ----- base64 (bulk bytes on JSON-RPC: a third smaller than hex; browser-safe and fast) -----
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_PAIRS: string[] = Array.from({ length: 4096 }, (_, i) => B64[i >> 6]! + B64[i & 63]!);
+const B64_INDEX = new Int16Array(256).fill(-1);
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+export const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export function toBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 3 * 8192;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const end = Math.min(bytes.length, start + CHUNK);
+    const out: string[] = [];
+    let i = start;
+    for (; i + 2 < end; i += 3) {
+      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+      out.push(B64_PAIRS[v >> 12]! + B64_PAIRS[v & 4095]!);
+    }
+    if (i < end) {
+      const rest = end - i;
+      const v = (bytes[i]! << 16) | (rest > 1 ? bytes[i + 1]! << 8 : 0);
+      const third = rest > 1 ? B64[(v >> 6) & 63]! : '=';
+      out.push(`${B64[v >> 18]!}${B64[(v >> 12) & 63]!}${third}=`);
+    }
+    parts.push(out.join(''));
+  }
+  return parts.join('');
+}
+
+export function fromBase64(text: string, what: string): Uint8Array {
+  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64_PATTERN.test(text)) {
+    throw new FormatError(`${what} must be padded base64`);
+  }
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const a = B64_INDEX[text.charCodeAt(i)]!;
+    const b = B64_INDEX[text.charCodeAt(i + 1)]!;
+    const c = B64_INDEX[text.charCodeAt(i + 2)]!;
+    const d = B64_INDEX[text.charCodeAt(i + 3)]!;
+    const v = (a << 18) | (b << 12) | ((c < 0 ? 0 : c) << 6) | (d < 0 ? 0 : d);
+    out[o++] = v >> 16;
+    if (o < out.length) out[o++] = (v >> 8) & 0xff;
+    if (o < out.length) out[o++] = v & 0xff;
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+export { chachaOpen, chachaSeal, nodeAead } from './cipher.js';
+export { registerStorageMethods, StorageErrorCode } from './rpc.js';
+export {
+  describe as describeStorageError,
+  LOAD_PROTOCOL,
+  STORE_PROTOCOL,
+  StorageError,
+  type StorageFailure,
+  StorageService,
+  type StorageServiceOptions,
+} from './service.js';
+export { keyOf as shareRecordKey, type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';

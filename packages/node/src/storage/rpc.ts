@@ -1,0 +1,157 @@
+/**
+ * mosaic_storeData and mosaic_loadData (issue 7). The node that receives the call is the gateway: it checks the
+ * params (zod, size limits), then forwards each storage member its part over libp2p and reports per member.
+ *
+ * Error codes: the node's (rpc/errors.ts) where they fit — InvalidParams, NotOnChain (no record for the pointer),
+ * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
+ * most members gave.
+ */
+import { fromBase64, MAX_STORAGE_N, toBase64 } from '@mosaic/client';
+import type { Hex } from 'viem';
+import { z } from 'zod';
+import { RpcError, RpcErrorCode } from '../rpc/errors.js';
+import type { RpcRegistry } from '../rpc/registry.js';
+import {
+  loadRequestSchema,
+  type MemberOutcome,
+  StorageError,
+  type StorageFailure,
+  type StorageService,
+} from './service.js';
+
+export const StorageErrorCode = {
+  /** The requester may not use the data (DataRegistry.canAccess is false: no grant, revoked, or unpaid). */
+  AccessDenied: -32020,
+  /** The request's signature is malformed or not the requester's (load) / owner's (store). */
+  BadSignature: -32021,
+  /** The request was answered before (replay). */
+  Replayed: -32022,
+  /** The request has expired. */
+  Expired: -32023,
+  /** Fewer than t + 1 storage members could answer (offline, not holding, corrupted). */
+  NotEnoughMembers: -32024,
+} as const;
+
+/** Base64 of one member's envelope of one segment (8192 elements, 16 bytes each, plus the envelope's 73). */
+const MAX_ENVELOPE_B64 = 4 * Math.ceil((16 * 8192 + 73) / 3);
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
+
+const storeParams = z.strictObject({
+  pointer: hex32,
+  n: z.number().int().min(3).max(MAX_STORAGE_N),
+  t: z.number().int().min(1).max(31),
+  segment: z.number().int().min(0).max(0xffffffff),
+  expiresAt: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40),
+  shareHashes: z.array(hex32).min(3).max(MAX_STORAGE_N),
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex'),
+  shares: z
+    .array(
+      z.strictObject({
+        member: z.number().int().min(1).max(MAX_STORAGE_N),
+        envelope: z
+          .string()
+          .max(MAX_ENVELOPE_B64, 'envelope too large')
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+      }),
+    )
+    .min(1)
+    .max(MAX_STORAGE_N),
+});
+
+const loadParams = z.strictObject({
+  request: loadRequestSchema,
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex'),
+  segment: z.number().int().min(0).max(0xffffffff),
+});
+
+const CODES: Partial<Record<StorageFailure, number>> = {
+  'access-denied': StorageErrorCode.AccessDenied,
+  'bad-signature': StorageErrorCode.BadSignature,
+  replayed: StorageErrorCode.Replayed,
+  expired: StorageErrorCode.Expired,
+  'not-on-chain': RpcErrorCode.NotOnChain,
+  'bad-request': RpcErrorCode.InvalidParams,
+};
+
+export function registerStorageMethods(registry: RpcRegistry, service: StorageService): void {
+  registry.method({
+    name: 'mosaic_storeData',
+    description: "Forwards the owner's sealed shares of one segment to the pointer's storage committee",
+    params: storeParams,
+    handler: async (params) => {
+      const envelopes = new Map<number, Uint8Array>();
+      for (const { member, envelope } of params.shares) {
+        if (member > params.n)
+          throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} exceeds n = ${params.n}`);
+        if (envelopes.has(member)) throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} appears twice`);
+        try {
+          envelopes.set(member, fromBase64(envelope, `member ${member}'s envelope`));
+        } catch (error) {
+          throw new RpcError(RpcErrorCode.InvalidParams, (error as Error).message);
+        }
+      }
+      const { shares: _shares, ...header } = params;
+      const outcomes = await service.forwardStore(header, envelopes).catch(rethrow);
+      return { pointer: params.pointer, segment: params.segment, stored: outcomes.map(summary) };
+    },
+  });
+
+  registry.method({
+    name: 'mosaic_loadData',
+    description: "Asks the pointer's storage committee for its shares of one segment, sealed to the requester",
+    params: loadParams,
+    handler: async (params) => {
+      const { record, outcomes } = await service.forwardLoad(params).catch(rethrow);
+      const answered = outcomes.filter((o) => o.ok);
+      if (answered.length < params.request.t + 1) {
+        const kind = mostCommon(outcomes.filter((o) => !o.ok).map((o) => o.kind ?? 'unavailable'));
+        throw new RpcError(
+          CODES[kind] ?? StorageErrorCode.NotEnoughMembers,
+          `${answered.length} of ${outcomes.length} storage members answered, ${params.request.t + 1} are needed: ${outcomes
+            .filter((o) => !o.ok)
+            .map((o) => `member ${o.member}: ${o.error}`)
+            .join('; ')}`,
+          { answered: answered.map((o) => o.member), failures: outcomes.filter((o) => !o.ok).map(summary) },
+        );
+      }
+      return {
+        pointer: params.request.pointer as Hex,
+        segment: params.segment,
+        size: record.size,
+        epoch: `0x${record.storedAtEpoch.toString(16)}`,
+        answers: outcomes.map((o) =>
+          o.ok && o.envelope
+            ? { member: o.member, operator: o.operator, envelope: toBase64(o.envelope) }
+            : { member: o.member, operator: o.operator, error: `${o.kind}: ${o.error}` },
+        ),
+      };
+    },
+  });
+}
+
+function summary(o: MemberOutcome) {
+  return o.ok
+    ? { member: o.member, operator: o.operator, ok: true }
+    : { member: o.member, operator: o.operator, ok: false, error: `${o.kind}: ${o.error}` };
+}
+
+function rethrow(error: unknown): never {
+  if (error instanceof StorageError) {
+    if (error.kind === 'unavailable') throw new RpcError(RpcErrorCode.ChainUnavailable, error.message);
+    throw new RpcError(CODES[error.kind] ?? RpcErrorCode.InvalidParams, error.message);
+  }
+  throw error;
+}
+
+function mostCommon(kinds: StorageFailure[]): StorageFailure {
+  const counts = new Map<StorageFailure, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  let best: StorageFailure = 'unavailable';
+  let count = 0;
+  for (const [k, c] of counts) if (c > count) [best, count] = [k, c];
+  return best;
+}

@@ -1,0 +1,610 @@
+/**
+ * The storage service (issue 7; protocol in docs/storage.md). A node plays two roles:
+ *
+ *  - gateway: takes mosaic_storeData / mosaic_loadData from a client, finds the storage committee of the
+ *    pointer on chain (Epochs.committeeOf(pointer, record.storedAtEpoch, n), each member's registered peer id)
+ *    and forwards each member its part over libp2p (/mosaic/data/store/1, /mosaic/data/load/1). The gateway
+ *    only ever handles envelopes sealed to the members or to the requester: it learns nothing.
+ *  - member: checks everything itself, whoever forwarded the request — the chain record, that it is member k of
+ *    the pointer's committee, the owner's (store) or the requester's (load) EIP-712 signature, the expiry, on
+ *    load DataRegistry.canAccess and the request nonce (each (request, segment) is answered once: a replayed
+ *    request is refused) — then stores the share encrypted at rest or returns it sealed to the requester's key.
+ *
+ * Errors a member reports are `kind: message` (kinds in StorageFailure), never holding a share, key or data.
+ */
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import {
+  checkCommittee,
+  dataDomain,
+  LOAD_TYPES,
+  type LoadRequest,
+  loadContext,
+  MAX_PAYLOAD_BYTES,
+  MAX_REQUEST_LIFETIME_S,
+  nobleX25519,
+  openEnvelope,
+  type ShareBinding,
+  STORE_TYPES,
+  sealEnvelope,
+  segmentCount,
+  segmentElements,
+  shareContext,
+  shareFromBytes,
+  shareHash,
+  shareToBytes,
+} from '@mosaic/client';
+import { vec } from '@mosaic/mpc';
+import type { Logger } from 'pino';
+import { type Address, getAddress, type Hex, hashTypedData, hexToBytes, recoverTypedDataAddress } from 'viem';
+import { z } from 'zod';
+import type { ChainClients } from '../chain/deployment.js';
+import { peerIdFromBytes } from '../chain/membership.js';
+import type { NodeKeys } from '../keys/keystore.js';
+import type { Host } from '../p2p/host.js';
+import { RemoteError, request, serve } from '../p2p/request-response.js';
+import type { Namespace, Store } from '../store/store.js';
+import { nodeAead } from './cipher.js';
+import { ShareStore, ShareStoreError } from './share-store.js';
+
+export const STORE_PROTOCOL = '/mosaic/data/store/1.0.0';
+export const LOAD_PROTOCOL = '/mosaic/data/load/1.0.0';
+
+/** What a member can refuse with; the gateway maps these to JSON-RPC codes. */
+export type StorageFailure =
+  | 'bad-request'
+  | 'not-on-chain'
+  | 'not-member'
+  | 'bad-signature'
+  | 'expired'
+  | 'access-denied'
+  | 'replayed'
+  | 'not-stored'
+  | 'corrupted'
+  | 'unavailable';
+
+export class StorageError extends Error {
+  override name = 'StorageError';
+  constructor(
+    readonly kind: StorageFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address');
+const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex');
+const small = z.number().int().min(0).max(255);
+const segmentIndex = z.number().int().min(0).max(0xffffffff);
+const unixSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40);
+
+export const storeHeaderSchema = z.strictObject({
+  pointer: hex32,
+  n: small,
+  t: small,
+  segment: segmentIndex,
+  expiresAt: unixSeconds,
+  shareHashes: z.array(hex32).min(1).max(64),
+  signature,
+  member: z.number().int().min(1).max(64),
+});
+export type StoreHeader = z.output<typeof storeHeaderSchema>;
+
+export const loadRequestSchema = z.strictObject({
+  pointer: hex32,
+  requester: address,
+  responseKey: hex32,
+  nonce: hex32,
+  expiresAt: unixSeconds,
+  n: small,
+  t: small,
+});
+
+export const loadHeaderSchema = z.strictObject({
+  request: loadRequestSchema,
+  signature,
+  segment: segmentIndex,
+  member: z.number().int().min(1).max(64),
+});
+export type LoadHeader = z.output<typeof loadHeaderSchema>;
+
+export interface StorageMemberInfo {
+  member: number;
+  operator: Address;
+  peerId: string;
+  x25519PublicKey: Hex;
+}
+
+export interface DataRecordOnChain {
+  owner: Address;
+  dataType: number;
+  size: number;
+  storedAtEpoch: bigint;
+  paidThroughEpoch: bigint;
+}
+
+export interface MemberOutcome {
+  member: number;
+  operator: Address;
+  ok: boolean;
+  /** Load: the member's share sealed to the requester (bytes). */
+  envelope?: Uint8Array;
+  error?: string;
+  kind?: StorageFailure;
+}
+
+export interface StorageServiceOptions {
+  host: Host;
+  store: Store;
+  chain: ChainClients;
+  keys: NodeKeys;
+  logger: Logger;
+  /** Time limit of one member exchange (default 20 s). */
+  timeoutMs?: number;
+}
+
+const MAX_ENVELOPE_BYTES = 16 * 8192 + 1024;
+const MAX_HEADER_BYTES = 8 * 1024;
+const MAX_CACHED = 1024;
+
+export class StorageService {
+  readonly shares: ShareStore;
+  private readonly nonces: Namespace<Uint8Array>;
+  private readonly pendingNonces = new Set<string>();
+  private readonly committees = new Map<string, Promise<StorageMemberInfo[]>>();
+  private readonly stops: (() => Promise<void> | void)[] = [];
+  private prunedAt = 0;
+
+  constructor(private readonly options: StorageServiceOptions) {
+    this.shares = new ShareStore(options.store, options.keys.x25519SecretKey);
+    this.nonces = options.store.namespace('data-nonces', {
+      encode: (v: Uint8Array) => v,
+      decode: (b: Uint8Array) => b,
+    });
+  }
+
+  private get chainId(): bigint {
+    return BigInt(this.options.chain.deployment.chainId);
+  }
+
+  private get dataRegistry(): Hex {
+    return this.options.chain.deployment.addresses.dataRegistry;
+  }
+
+  async start(): Promise<void> {
+    const { host, logger } = this.options;
+    const serveOptions = { maxRequestBytes: MAX_ENVELOPE_BYTES + MAX_HEADER_BYTES, timeoutMs: 30_000, logger };
+    this.stops.push(
+      await serve(host, STORE_PROTOCOL, (bytes, peer) => this.remote(() => this.onStore(bytes, peer)), serveOptions),
+    );
+    this.stops.push(
+      await serve(host, LOAD_PROTOCOL, (bytes, peer) => this.remote(() => this.onLoad(bytes, peer)), serveOptions),
+    );
+    await this.pruneNonces().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0)) await stop();
+  }
+
+  // ----- chain -----
+
+  async record(pointer: Hex): Promise<DataRecordOnChain> {
+    let r: { owner: Address; dataType: number; size: bigint; storedAtEpoch: bigint; paidThroughEpoch: bigint };
+    try {
+      r = (await this.options.chain.contracts.dataRegistry.read.dataOf([pointer])) as typeof r;
+    } catch (error) {
+      if (String(error).includes('UnknownPointer')) {
+        throw new StorageError('not-on-chain', `no data is recorded on chain under pointer ${pointer}`);
+      }
+      throw new StorageError('unavailable', 'the chain could not be read');
+    }
+    const size = Number(r.size);
+    if (size > MAX_PAYLOAD_BYTES)
+      throw new StorageError('bad-request', `recorded size ${size} exceeds this node's limit`);
+    return {
+      owner: getAddress(r.owner),
+      dataType: Number(r.dataType),
+      size,
+      storedAtEpoch: BigInt(r.storedAtEpoch),
+      paidThroughEpoch: BigInt(r.paidThroughEpoch),
+    };
+  }
+
+  /** The storage committee of `pointer` in `epoch` (fixed once the epoch exists: cached). */
+  committee(pointer: Hex, epoch: bigint, n: number): Promise<StorageMemberInfo[]> {
+    const key = `${pointer.toLowerCase()}:${epoch}:${n}`;
+    let cached = this.committees.get(key);
+    if (cached === undefined) {
+      cached = this.loadCommittee(pointer, epoch, n);
+      cached.catch(() => this.committees.delete(key));
+      this.committees.set(key, cached);
+      if (this.committees.size > MAX_CACHED) this.committees.delete(this.committees.keys().next().value as string);
+    }
+    return cached;
+  }
+
+  private async loadCommittee(pointer: Hex, epoch: bigint, n: number): Promise<StorageMemberInfo[]> {
+    const { contracts } = this.options.chain;
+    let operators: readonly Address[];
+    try {
+      operators = await contracts.epochs.read.committeeOf([pointer, epoch, BigInt(n)]);
+    } catch {
+      throw new StorageError('bad-request', `epoch ${epoch} has no storage committee of ${n} members`);
+    }
+    return Promise.all(
+      operators.map(async (operator, i) => {
+        const [x25519PublicKey, peerIdBytes] = await contracts.nodeRegistry.read.keysOf([operator]);
+        return {
+          member: i + 1,
+          operator: getAddress(operator),
+          peerId: peerIdFromBytes(peerIdBytes).toString(),
+          x25519PublicKey,
+        };
+      }),
+    );
+  }
+
+  // ----- gateway -----
+
+  /** Forwards each member its envelope (member k gets envelopes[k]); one outcome per member given. */
+  async forwardStore(
+    header: Omit<StoreHeader, 'member'>,
+    envelopes: Map<number, Uint8Array>,
+  ): Promise<MemberOutcome[]> {
+    checkParams(header.n, header.t);
+    const record = await this.record(header.pointer as Hex);
+    const members = await this.committee(header.pointer as Hex, record.storedAtEpoch, header.n);
+    return Promise.all(
+      [...envelopes].map(async ([member, envelope]) => {
+        const info = members[member - 1];
+        if (info === undefined) {
+          return {
+            member,
+            operator: '0x' as Address,
+            ok: false,
+            kind: 'bad-request' as const,
+            error: 'no such member',
+          };
+        }
+        const message = frame({ ...header, member }, envelope);
+        try {
+          await this.exchange(info, STORE_PROTOCOL, message, (bytes, peer) => this.onStore(bytes, peer));
+          return { member, operator: info.operator, ok: true };
+        } catch (error) {
+          return { member, operator: info.operator, ok: false, ...describe(error) };
+        }
+      }),
+    );
+  }
+
+  /** Asks every member of the pointer's committee for its share of a segment. */
+  async forwardLoad(
+    header: Omit<LoadHeader, 'member'>,
+  ): Promise<{ record: DataRecordOnChain; outcomes: MemberOutcome[] }> {
+    const { request: req } = header;
+    checkParams(req.n, req.t);
+    const record = await this.record(req.pointer as Hex);
+    if (header.segment >= segmentCount(record.size)) {
+      throw new StorageError(
+        'bad-request',
+        `segment ${header.segment} does not exist (the data has ${segmentCount(record.size)})`,
+      );
+    }
+    const members = await this.committee(req.pointer as Hex, record.storedAtEpoch, req.n);
+    const outcomes = await Promise.all(
+      members.map(async (info): Promise<MemberOutcome> => {
+        const message = frame({ ...header, member: info.member }, new Uint8Array(0));
+        try {
+          const envelope = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) => this.onLoad(bytes, peer));
+          return { member: info.member, operator: info.operator, ok: true, envelope };
+        } catch (error) {
+          return { member: info.member, operator: info.operator, ok: false, ...describe(error) };
+        }
+      }),
+    );
+    return { record, outcomes };
+  }
+
+  private async exchange(
+    info: StorageMemberInfo,
+    protocol: string,
+    message: Uint8Array,
+    local: (bytes: Uint8Array, peer: PeerId) => Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
+    const { host } = this.options;
+    if (info.peerId === this.options.keys.peerId.toString()) return local(message, this.options.keys.peerId);
+    let peer: PeerId;
+    try {
+      peer = peerIdFromString(info.peerId);
+    } catch {
+      throw new StorageError('unavailable', 'the member registered an unusable peer id');
+    }
+    try {
+      return await request(host, peer, protocol, message, {
+        maxResponseBytes: MAX_ENVELOPE_BYTES,
+        timeoutMs: this.options.timeoutMs ?? 20_000,
+      });
+    } catch (error) {
+      if (error instanceof RemoteError) throw error;
+      throw new StorageError(
+        'unavailable',
+        `member unreachable: ${String((error as Error).message ?? error).slice(0, 120)}`,
+      );
+    }
+  }
+
+  // ----- member -----
+
+  private async remote(run: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    try {
+      return await run();
+    } catch (error) {
+      const { kind, error: message } = describe(error);
+      if (!(error instanceof StorageError)) this.options.logger.warn({ err: String(error) }, 'storage request failed');
+      throw new RemoteError(`${kind}: ${message}`);
+    }
+  }
+
+  /** A member's share of a segment arrives: check everything, then store it encrypted at rest. */
+  async onStore(bytes: Uint8Array, _peer: PeerId): Promise<Uint8Array> {
+    const { header: raw, body: envelope } = unframe(bytes);
+    const parsed = storeHeaderSchema.safeParse(raw);
+    if (!parsed.success) throw new StorageError('bad-request', `store request: ${parsed.error.issues[0]?.message}`);
+    const h = parsed.data;
+    const pointer = h.pointer.toLowerCase() as Hex;
+    checkParams(h.n, h.t);
+    checkExpiry(h.expiresAt);
+    if (h.shareHashes.length !== h.n) throw new StorageError('bad-request', 'one share hash per member is needed');
+    const record = await this.record(pointer);
+    if (h.segment >= segmentCount(record.size)) throw new StorageError('bad-request', `no segment ${h.segment}`);
+    await this.checkMember(pointer, record.storedAtEpoch, h.n, h.member);
+    let signer: Address;
+    try {
+      signer = await recoverTypedDataAddress({
+        domain: dataDomain(this.chainId, this.dataRegistry),
+        types: STORE_TYPES,
+        primaryType: 'StoreShares',
+        message: {
+          pointer,
+          n: h.n,
+          t: h.t,
+          segment: h.segment,
+          shareHashes: h.shareHashes as Hex[],
+          expiresAt: BigInt(h.expiresAt),
+        },
+        signature: h.signature as Hex,
+      });
+    } catch {
+      throw new StorageError('bad-signature', 'the store request signature is malformed');
+    }
+    if (signer !== record.owner) {
+      throw new StorageError('bad-signature', `the store request is not signed by the data's owner ${record.owner}`);
+    }
+    if (shareHash(envelope) !== h.shareHashes[h.member - 1]!.toLowerCase()) {
+      throw new StorageError('bad-request', 'the share does not match the hash the owner signed');
+    }
+    const binding = this.binding(pointer, record.storedAtEpoch, h.member, h.segment, h.n, h.t);
+    let plain: Uint8Array;
+    try {
+      plain = await openEnvelope(
+        envelope,
+        this.options.keys.x25519SecretKey,
+        shareContext(binding),
+        {
+          x25519: nobleX25519,
+          aead: nodeAead,
+        },
+        hexToBytes(this.options.keys.x25519PublicKey),
+      );
+    } catch {
+      throw new StorageError('bad-request', 'the share envelope does not open for this member and context');
+    }
+    let share: Uint32Array;
+    try {
+      share = shareFromBytes(plain, 'share');
+    } catch (error) {
+      throw new StorageError('bad-request', (error as Error).message);
+    }
+    const expected = segmentElements(record.size, h.segment);
+    if (vec.size(share) !== expected) {
+      throw new StorageError(
+        'bad-request',
+        `the share has ${vec.size(share)} elements, segment ${h.segment} needs ${expected}`,
+      );
+    }
+    await this.shares.put({
+      pointer,
+      epoch: record.storedAtEpoch,
+      member: h.member,
+      n: h.n,
+      t: h.t,
+      segment: h.segment,
+      size: record.size,
+      storedAt: Date.now(),
+      share,
+    });
+    this.options.logger.debug({ pointer, segment: h.segment, member: h.member }, 'data share stored');
+    return new Uint8Array([1]);
+  }
+
+  /** A load request for this member's share of a segment: check everything, answer sealed to the requester. */
+  async onLoad(bytes: Uint8Array, _peer: PeerId): Promise<Uint8Array> {
+    const { header: raw } = unframe(bytes);
+    const parsed = loadHeaderSchema.safeParse(raw);
+    if (!parsed.success) throw new StorageError('bad-request', `load request: ${parsed.error.issues[0]?.message}`);
+    const { request: r, segment, member } = parsed.data;
+    const pointer = r.pointer.toLowerCase() as Hex;
+    checkParams(r.n, r.t);
+    checkExpiry(r.expiresAt);
+    const message: LoadRequest = {
+      pointer,
+      requester: getAddress(r.requester),
+      responseKey: r.responseKey as Hex,
+      nonce: r.nonce as Hex,
+      expiresAt: BigInt(r.expiresAt),
+      n: r.n,
+      t: r.t,
+    };
+    const typed = {
+      domain: dataDomain(this.chainId, this.dataRegistry),
+      types: LOAD_TYPES,
+      primaryType: 'LoadData',
+      message,
+    } as const;
+    let signer: Address;
+    try {
+      signer = await recoverTypedDataAddress({ ...typed, signature: parsed.data.signature as Hex });
+    } catch {
+      throw new StorageError('bad-signature', 'the load request signature is malformed');
+    }
+    if (signer !== message.requester) {
+      throw new StorageError('bad-signature', `the load request is not signed by its requester ${message.requester}`);
+    }
+    const record = await this.record(pointer);
+    let allowed: boolean;
+    try {
+      allowed = await this.options.chain.contracts.dataRegistry.read.canAccess([message.requester, pointer]);
+    } catch {
+      throw new StorageError('unavailable', 'the chain could not be read');
+    }
+    if (!allowed) {
+      throw new StorageError(
+        'access-denied',
+        `${message.requester} may not use the data at ${pointer} (DataRegistry.canAccess is false)`,
+      );
+    }
+    await this.checkMember(pointer, record.storedAtEpoch, r.n, member);
+    const requestHash = hashTypedData(typed);
+    await this.useNonce(`${requestHash}:${segment}`, r.expiresAt);
+    let stored: Awaited<ReturnType<ShareStore['get']>>;
+    try {
+      stored = await this.shares.get(pointer, segment);
+    } catch (error) {
+      if (error instanceof ShareStoreError) throw new StorageError('corrupted', error.message);
+      throw error;
+    }
+    if (stored === undefined) throw new StorageError('not-stored', `this node holds no share of segment ${segment}`);
+    if (stored.n !== r.n || stored.t !== r.t || stored.member !== member || stored.epoch !== record.storedAtEpoch) {
+      throw new StorageError('bad-request', `the share is held for committee (n = ${stored.n}, t = ${stored.t})`);
+    }
+    const binding = this.binding(pointer, record.storedAtEpoch, member, segment, r.n, r.t);
+    return sealEnvelope(
+      shareToBytes(stored.share),
+      hexToBytes(message.responseKey),
+      loadContext(binding, requestHash),
+      {
+        x25519: nobleX25519,
+        aead: nodeAead,
+      },
+    );
+  }
+
+  private async checkMember(pointer: Hex, epoch: bigint, n: number, member: number): Promise<void> {
+    const members = await this.committee(pointer, epoch, n);
+    const info = members[member - 1];
+    if (info === undefined || info.operator !== getAddress(this.options.keys.operator.address)) {
+      throw new StorageError('not-member', `this node is not member ${member} of the storage committee of ${pointer}`);
+    }
+  }
+
+  /** Marks a (request, segment) used, durably; refuses one seen before. Entries are kept until they expire. */
+  private async useNonce(key: string, expiresAt: number): Promise<void> {
+    if (this.pendingNonces.has(key) || (await this.nonces.has(key))) {
+      throw new StorageError('replayed', 'this load request was already answered (replay)');
+    }
+    this.pendingNonces.add(key);
+    try {
+      const value = new Uint8Array(8);
+      new DataView(value.buffer).setBigUint64(0, BigInt(expiresAt));
+      await this.nonces.put(key, value);
+    } finally {
+      this.pendingNonces.delete(key);
+    }
+    if (Date.now() - this.prunedAt > 60_000) void this.pruneNonces().catch(() => {});
+  }
+
+  private async pruneNonces(): Promise<void> {
+    this.prunedAt = Date.now();
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    for await (const [key, value] of this.nonces.entries()) {
+      if (value.length === 8 && new DataView(value.buffer, value.byteOffset).getBigUint64(0) < now) {
+        await this.nonces.del(key);
+      }
+    }
+  }
+
+  private binding(pointer: Hex, epoch: bigint, member: number, segment: number, n: number, t: number): ShareBinding {
+    return { chainId: this.chainId, dataRegistry: this.dataRegistry, pointer, epoch, member, segment, n, t };
+  }
+}
+
+function checkParams(n: number, t: number): void {
+  try {
+    checkCommittee(n, t);
+  } catch (error) {
+    throw new StorageError('bad-request', (error as Error).message);
+  }
+}
+
+function checkExpiry(expiresAt: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (expiresAt <= now) throw new StorageError('expired', 'the request has expired');
+  if (expiresAt > now + MAX_REQUEST_LIFETIME_S + 60) {
+    throw new StorageError('bad-request', `a request may be valid for at most ${MAX_REQUEST_LIFETIME_S} s`);
+  }
+}
+
+const KINDS = new Set<string>([
+  'bad-request',
+  'not-on-chain',
+  'not-member',
+  'bad-signature',
+  'expired',
+  'access-denied',
+  'replayed',
+  'not-stored',
+  'corrupted',
+  'unavailable',
+]);
+
+/** An error as (kind, message): a member's RemoteError `kind: message`, a local StorageError, or unavailable. */
+export function describe(error: unknown): { kind: StorageFailure; error: string } {
+  if (error instanceof StorageError) return { kind: error.kind, error: error.message };
+  if (error instanceof RemoteError) {
+    const match = /^([a-z-]+): (.*)$/s.exec(error.message);
+    if (match && KINDS.has(match[1]!)) return { kind: match[1] as StorageFailure, error: match[2]! };
+    return { kind: 'unavailable', error: error.message.slice(0, 200) };
+  }
+  return { kind: 'unavailable', error: 'internal error' };
+}
+
+/** header length (u32, big-endian) || JSON header || body */
+function frame(header: object, body: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(4 + json.length + body.length);
+  new DataView(out.buffer).setUint32(0, json.length);
+  out.set(json, 4);
+  out.set(body, 4 + json.length);
+  return out;
+}
+
+function unframe(bytes: Uint8Array): { header: unknown; body: Uint8Array } {
+  if (bytes.length < 4) throw new StorageError('bad-request', 'truncated message');
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+  if (length > MAX_HEADER_BYTES || 4 + length > bytes.length)
+    throw new StorageError('bad-request', 'bad header length');
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + length)));
+  } catch {
+    throw new StorageError('bad-request', 'header is not JSON');
+  }
+  return { header, body: bytes.subarray(4 + length) };
+}

@@ -1,0 +1,140 @@
+/**
+ * The data shares this node holds as a storage committee member, encrypted at rest: one record per
+ * (pointer, segment), ChaCha20-Poly1305 (node:crypto) under a key derived from the node's X25519 secret key
+ * (HKDF, own label), with the record's header as associated data. The header keeps what a later resharing
+ * to the next epoch's committee needs: the committee epoch, this node's member index (Shamir point), (n, t),
+ * the segment and the payload size. A record moved to another key, or a header edited, fails authentication.
+ *
+ *   record = header (74 bytes) || nonce (12) || ciphertext || tag (16)
+ *   header = "MDS1" || pointer (32) || epoch u64 || member u16 || n u16 || t u16 || segment u32 || size u64
+ *            || elements u32 || storedAt u64 (ms)               (big-endian)
+ */
+import { randomBytes } from 'node:crypto';
+import { type FieldVector, vec } from '@mosaic/mpc';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { Hex } from 'viem';
+import type { Namespace, Store } from '../store/store.js';
+import { chachaOpen, chachaSeal } from './cipher.js';
+
+export interface ShareRecord {
+  pointer: Hex;
+  /** The epoch whose committee this share belongs to. */
+  epoch: bigint;
+  /** This node's member index in that committee (the Shamir point). */
+  member: number;
+  n: number;
+  t: number;
+  segment: number;
+  /** Payload size of the whole data (bytes). */
+  size: number;
+  storedAt: number;
+  share: FieldVector;
+}
+
+export class ShareStoreError extends Error {
+  override name = 'ShareStoreError';
+}
+
+const MAGIC = new TextEncoder().encode('MDS1');
+const HEADER = 74;
+const NONCE = 12;
+const TAG = 16;
+
+export class ShareStore {
+  readonly records: Namespace<Uint8Array>;
+  private readonly key: Uint8Array;
+
+  constructor(store: Store, x25519SecretKey: Uint8Array) {
+    this.records = store.namespace('data-shares', { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b });
+    this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/data-at-rest/v1'), 32);
+  }
+
+  async put(record: ShareRecord): Promise<number> {
+    const sealed = this.seal(record);
+    await this.records.put(keyOf(record.pointer, record.segment), sealed);
+    return sealed.length;
+  }
+
+  /** The record, undefined when none; ShareStoreError when it fails authentication or is malformed. */
+  async get(pointer: Hex, segment: number): Promise<ShareRecord | undefined> {
+    const sealed = await this.records.get(keyOf(pointer, segment));
+    return sealed === undefined ? undefined : this.open(pointer, segment, sealed);
+  }
+
+  /** Bytes held for all records (what the storage overhead counts). */
+  async bytesHeld(): Promise<number> {
+    let total = 0;
+    for await (const [, value] of this.records.entries()) total += value.length;
+    return total;
+  }
+
+  seal(record: ShareRecord): Uint8Array {
+    const header = encodeHeader(record);
+    const nonce = randomBytes(NONCE);
+    const plain = new Uint8Array(record.share.buffer, record.share.byteOffset, record.share.byteLength);
+    const sealed = chachaSeal(this.key, nonce, header, plain);
+    const out = new Uint8Array(HEADER + NONCE + sealed.length);
+    out.set(header, 0);
+    out.set(nonce, HEADER);
+    out.set(sealed, HEADER + NONCE);
+    return out;
+  }
+
+  open(pointer: Hex, segment: number, bytes: Uint8Array): ShareRecord {
+    if (bytes.length < HEADER + NONCE + TAG) throw new ShareStoreError('stored share is truncated');
+    const header = bytes.subarray(0, HEADER);
+    const record = decodeHeader(header);
+    if (record.pointer !== pointer.toLowerCase() || record.segment !== segment) {
+      throw new ShareStoreError('stored share is filed under another pointer or segment');
+    }
+    let plain: Uint8Array;
+    try {
+      plain = chachaOpen(this.key, bytes.subarray(HEADER, HEADER + NONCE), header, bytes.subarray(HEADER + NONCE));
+    } catch {
+      throw new ShareStoreError('stored share fails authentication (corrupted or tampered on disk)');
+    }
+    if (plain.length !== 16 * record.elements) throw new ShareStoreError('stored share has the wrong length');
+    const share = new Uint32Array(plain.length / 4);
+    new Uint8Array(share.buffer).set(plain);
+    if (vec.firstNonCanonical(share) >= 0) throw new ShareStoreError('stored share holds a non-canonical element');
+    const { elements: _elements, ...rest } = record;
+    return { ...rest, share };
+  }
+}
+
+export function keyOf(pointer: Hex, segment: number): string {
+  return `${pointer.toLowerCase()}:${segment.toString(16).padStart(8, '0')}`;
+}
+
+function encodeHeader(r: ShareRecord): Uint8Array {
+  const out = new Uint8Array(HEADER);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  out.set(Buffer.from(r.pointer.slice(2), 'hex'), 4);
+  view.setBigUint64(36, r.epoch);
+  view.setUint16(44, r.member);
+  view.setUint16(46, r.n);
+  view.setUint16(48, r.t);
+  view.setUint32(50, r.segment);
+  view.setBigUint64(54, BigInt(r.size));
+  view.setUint32(62, vec.size(r.share));
+  view.setBigUint64(66, BigInt(r.storedAt));
+  return out;
+}
+
+function decodeHeader(header: Uint8Array): Omit<ShareRecord, 'share'> & { elements: number } {
+  for (let i = 0; i < 4; i++) if (header[i] !== MAGIC[i]) throw new ShareStoreError('stored share has a bad header');
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  return {
+    pointer: `0x${Buffer.from(header.subarray(4, 36)).toString('hex')}` as Hex,
+    epoch: view.getBigUint64(36),
+    member: view.getUint16(44),
+    n: view.getUint16(46),
+    t: view.getUint16(48),
+    segment: view.getUint32(50),
+    size: Number(view.getBigUint64(54)),
+    elements: view.getUint32(62),
+    storedAt: Number(view.getBigUint64(66)),
+  };
+}
