@@ -12,7 +12,6 @@
 //   list    the owner's records, from DataStored events and dataOf
 import { dataRegistryAbi, epochsAbi, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
 import { share, vec } from '@mosaic/mpc';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
 import { equalBytes, hexToBytes } from '../bytes.js';
 import { FormatError, MosaicClientError, NodeRpcError } from '../errors.js';
@@ -34,15 +33,15 @@ import {
   LOAD_TYPES,
   type LoadRequest,
   loadContext,
-  pointerOf,
   SEGMENT_BYTES,
   type ShareBinding,
   STORE_TYPES,
   segmentCount,
   segmentElements,
+  sha256Async,
   shareContext,
   shareFromBytes,
-  shareHash,
+  shareHashAsync,
   shareToBytes,
   toBase64,
   toHex32,
@@ -171,7 +170,7 @@ export class DataClient {
       throw new MosaicClientError('epochs must be a bigint in [1, 2^64)');
     }
     const payload = encodePayload(value);
-    const pointer = pointerOf(payload);
+    const pointer = toHex32(await sha256Async(payload));
     const size = payload.length;
     const wallet = this.wallet;
     // The committee must exist before anything is paid (committeeOf reverts when n exceeds the staked nodes).
@@ -213,7 +212,7 @@ export class DataClient {
           ),
         ),
       );
-      const shareHashes = envelopes.map(shareHash);
+      const shareHashes = await Promise.all(envelopes.map(shareHashAsync));
       const signature = await wallet.signTypedData({
         account: wallet.account,
         domain: dataDomain(this.chainId, this.addresses.dataRegistry),
@@ -348,7 +347,8 @@ export class DataClient {
       responseKeys.secretKey.fill(0);
     }
     const operatorOf = (member: number) => members[member - 1]!.operator;
-    const matches = () => equalBytes(sha256(payload), hexToBytes(pointer, 'pointer', 32));
+    const expected = hexToBytes(pointer, 'pointer', 32);
+    const matches = async () => equalBytes(await sha256Async(payload), expected);
     if (ambiguous.size > 0) {
       // The same members are wrong in every segment they tampered with: try each hypothesis, keep the one whose
       // payload hashes to the pointer.
@@ -364,7 +364,7 @@ export class DataClient {
         } catch {
           continue; // an element above 120 bits: not the data
         }
-        if (matches()) {
+        if (await matches()) {
           for (const member of chosen[0]![1]!.wrong) {
             wrong.add(member);
             used.delete(member);
@@ -379,7 +379,7 @@ export class DataClient {
         );
       }
     }
-    if (!matches()) {
+    if (!(await matches())) {
       throw new MosaicClientError(
         `the reconstructed data does not hash to its pointer ${pointer}: a share was wrong and could not be identified (${
           used.size

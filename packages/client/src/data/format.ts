@@ -319,7 +319,15 @@ const B64_INDEX = new Int16Array(256).fill(-1);
 for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 export const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
+type NativeBase64 = {
+  from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64'): string };
+  from(s: string, encoding: 'base64'): Uint8Array;
+};
+/** The runtime's native base64 where it has one (feature-detected: Buffer in Node.js; no import). */
+const NATIVE = (globalThis as { Buffer?: NativeBase64 }).Buffer;
+
 export function toBase64(bytes: Uint8Array): string {
+  if (NATIVE) return NATIVE.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   const parts: string[] = [];
   const CHUNK = 3 * 8192;
   for (let start = 0; start < bytes.length; start += CHUNK) {
@@ -341,22 +349,41 @@ export function toBase64(bytes: Uint8Array): string {
   return parts.join('');
 }
 
+/** Decodes padded base64; FormatError on any other character or a bad length (checked while decoding). */
 export function fromBase64(text: string, what: string): Uint8Array {
-  if (typeof text !== 'string' || text.length % 4 !== 0 || !BASE64_PATTERN.test(text)) {
-    throw new FormatError(`${what} must be padded base64`);
-  }
+  if (typeof text !== 'string' || text.length % 4 !== 0) throw new FormatError(`${what} must be padded base64`);
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
+  let bad = 0;
+  const last = text.length - 4;
   for (let i = 0; i < text.length; i += 4) {
     const a = B64_INDEX[text.charCodeAt(i)]!;
     const b = B64_INDEX[text.charCodeAt(i + 1)]!;
-    const c = B64_INDEX[text.charCodeAt(i + 2)]!;
-    const d = B64_INDEX[text.charCodeAt(i + 3)]!;
-    const v = (a << 18) | (b << 12) | ((c < 0 ? 0 : c) << 6) | (d < 0 ? 0 : d);
+    let c = B64_INDEX[text.charCodeAt(i + 2)]!;
+    let d = B64_INDEX[text.charCodeAt(i + 3)]!;
+    if (i === last) {
+      if (padding === 2) c = 0;
+      if (padding >= 1) d = 0;
+    }
+    bad |= a | b | c | d;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = v >> 16;
     if (o < out.length) out[o++] = (v >> 8) & 0xff;
     if (o < out.length) out[o++] = v & 0xff;
   }
+  if (bad < 0) throw new FormatError(`${what} must be padded base64`);
   return out;
+}
+
+/** SHA-256 with Web Crypto (native in browsers and Node.js) when present, else @noble. */
+export async function sha256Async(bytes: Uint8Array): Promise<Uint8Array> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (subtle) return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return sha256(bytes);
+}
+
+/** shareHash with Web Crypto where present. */
+export async function shareHashAsync(envelope: Uint8Array): Promise<Hex> {
+  return toHex32(await sha256Async(envelope));
 }

@@ -4,8 +4,15 @@
  * 0x00000000 || last 8 nonce bytes: the XChaCha construction, byte-for-byte what @noble's xchacha20poly1305
  * gives, at OpenSSL's speed (the storage path moves about n times the data through it).
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import type { XChaChaAead } from '@mosaic/client';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+} from 'node:crypto';
+import type { X25519Provider, XChaChaAead } from '@mosaic/client';
 import { hchacha } from '@noble/ciphers/chacha.js';
 
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
@@ -78,3 +85,39 @@ export const nodeAead: XChaChaAead = {
     }
   },
 };
+
+/** X25519 on node:crypto (OpenSSL): the same keys and shared secrets as @noble's, several times faster. */
+export const nodeX25519: X25519Provider = {
+  name: 'node:crypto',
+  async generateKeyPair() {
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    return {
+      secretKey: new Uint8Array(Buffer.from(jwk.d!, 'base64url')),
+      publicKey: new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')),
+    };
+  },
+  async publicKeyOf(secretKey) {
+    const jwk = createPublicKey(privateKeyOf(secretKey)).export({ format: 'jwk' });
+    return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+  },
+  async sharedSecret(secretKey, publicKey) {
+    if (publicKey.length !== 32) throw new Error('X25519 public key must be 32 bytes');
+    const shared = diffieHellman({
+      privateKey: privateKeyOf(secretKey),
+      publicKey: createPublicKey({
+        key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') },
+        format: 'jwk',
+      }),
+    });
+    if (shared.every((b) => b === 0)) throw new Error('X25519 shared secret is zero (low-order public key)');
+    return new Uint8Array(shared);
+  },
+};
+
+function privateKeyOf(secretKey: Uint8Array) {
+  if (secretKey.length !== 32) throw new Error('X25519 secret key must be 32 bytes');
+  const d = Buffer.from(secretKey).toString('base64url');
+  // The public half is not needed to derive: OpenSSL computes it from d.
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+}

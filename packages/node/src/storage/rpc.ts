@@ -6,7 +6,7 @@
  * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
  * most members gave.
  */
-import { fromBase64, MAX_STORAGE_N, toBase64 } from '@mosaic/client';
+import { MAX_STORAGE_N } from '@mosaic/client';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
@@ -88,11 +88,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         if (member > params.n)
           throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} exceeds n = ${params.n}`);
         if (envelopes.has(member)) throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} appears twice`);
-        try {
-          envelopes.set(member, fromBase64(envelope, `member ${member}'s envelope`));
-        } catch (error) {
-          throw new RpcError(RpcErrorCode.InvalidParams, (error as Error).message);
-        }
+        envelopes.set(member, decodeBase64(envelope, member));
       }
       const { shares: _shares, ...header } = params;
       const outcomes = await service.forwardStore(header, envelopes).catch(rethrow);
@@ -125,7 +121,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         epoch: `0x${record.storedAtEpoch.toString(16)}`,
         answers: outcomes.map((o) =>
           o.ok && o.envelope
-            ? { member: o.member, operator: o.operator, envelope: toBase64(o.envelope) }
+            ? { member: o.member, operator: o.operator, envelope: Buffer.from(o.envelope).toString('base64') }
             : { member: o.member, operator: o.operator, error: `${o.kind}: ${o.error}` },
         ),
       };
@@ -154,4 +150,13 @@ function mostCommon(kinds: StorageFailure[]): StorageFailure {
   let count = 0;
   for (const [k, c] of counts) if (c > count) [best, count] = [k, c];
   return best;
+}
+
+/** Strict base64 (node's decoder skips bad characters, so the canonical re-encoding must match). */
+function decodeBase64(text: string, member: number): Uint8Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (text.length % 4 !== 0 || bytes.toString('base64') !== text) {
+    throw new RpcError(RpcErrorCode.InvalidParams, `member ${member}'s envelope must be padded base64`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }

@@ -12,6 +12,7 @@
  *
  * Errors a member reports are `kind: message` (kinds in StorageFailure), never holding a share, key or data.
  */
+import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import {
@@ -22,7 +23,6 @@ import {
   loadContext,
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_LIFETIME_S,
-  nobleX25519,
   openEnvelope,
   type ShareBinding,
   STORE_TYPES,
@@ -31,7 +31,6 @@ import {
   segmentElements,
   shareContext,
   shareFromBytes,
-  shareHash,
   shareToBytes,
 } from '@mosaic/client';
 import { vec } from '@mosaic/mpc';
@@ -44,7 +43,7 @@ import type { NodeKeys } from '../keys/keystore.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { Namespace, Store } from '../store/store.js';
-import { nodeAead } from './cipher.js';
+import { nodeAead, nodeX25519 } from './cipher.js';
 import { ShareStore, ShareStoreError } from './share-store.js';
 
 export const STORE_PROTOCOL = '/mosaic/data/store/1.0.0';
@@ -152,12 +151,20 @@ export interface StorageServiceOptions {
 const MAX_ENVELOPE_BYTES = 16 * 8192 + 1024;
 const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_CACHED = 1024;
+/**
+ * How long one load request's canAccess answer is reused for its other segments: a revocation stops a load in
+ * progress within this time, and every new request is checked afresh.
+ */
+const ACCESS_CACHE_MS = 1_000;
 
 export class StorageService {
   readonly shares: ShareStore;
   private readonly nonces: Namespace<Uint8Array>;
   private readonly pendingNonces = new Set<string>();
   private readonly committees = new Map<string, Promise<StorageMemberInfo[]>>();
+  private readonly records = new Map<string, DataRecordOnChain>();
+  /** One load request's checks (signature, canAccess), reused for its segments for ACCESS_CACHE_MS. */
+  private readonly loads = new Map<string, { at: number; check: Promise<void> }>();
   private readonly stops: (() => Promise<void> | void)[] = [];
   private prunedAt = 0;
 
@@ -195,7 +202,22 @@ export class StorageService {
 
   // ----- chain -----
 
+  /**
+   * The chain record of a pointer. Owner, type, size and epoch never change once recorded (a pointer cannot be
+   * recorded twice), so a record read once is cached; only `paidThroughEpoch` may grow, and access (which
+   * depends on it) is always asked of the chain (canAccess).
+   */
   async record(pointer: Hex): Promise<DataRecordOnChain> {
+    const key = pointer.toLowerCase();
+    const cached = this.records.get(key);
+    if (cached) return cached;
+    const record = await this.readRecord(pointer);
+    this.records.set(key, record);
+    if (this.records.size > MAX_CACHED) this.records.delete(this.records.keys().next().value as string);
+    return record;
+  }
+
+  private async readRecord(pointer: Hex): Promise<DataRecordOnChain> {
     let r: { owner: Address; dataType: number; size: bigint; storedAtEpoch: bigint; paidThroughEpoch: bigint };
     try {
       r = (await this.options.chain.contracts.dataRegistry.read.dataOf([pointer])) as typeof r;
@@ -387,7 +409,7 @@ export class StorageService {
     if (signer !== record.owner) {
       throw new StorageError('bad-signature', `the store request is not signed by the data's owner ${record.owner}`);
     }
-    if (shareHash(envelope) !== h.shareHashes[h.member - 1]!.toLowerCase()) {
+    if (`0x${createHash('sha256').update(envelope).digest('hex')}` !== h.shareHashes[h.member - 1]!.toLowerCase()) {
       throw new StorageError('bad-request', 'the share does not match the hash the owner signed');
     }
     const binding = this.binding(pointer, record.storedAtEpoch, h.member, h.segment, h.n, h.t);
@@ -398,7 +420,7 @@ export class StorageService {
         this.options.keys.x25519SecretKey,
         shareContext(binding),
         {
-          x25519: nobleX25519,
+          x25519: nodeX25519,
           aead: nodeAead,
         },
         hexToBytes(this.options.keys.x25519PublicKey),
@@ -458,30 +480,32 @@ export class StorageService {
       primaryType: 'LoadData',
       message,
     } as const;
-    let signer: Address;
-    try {
-      signer = await recoverTypedDataAddress({ ...typed, signature: parsed.data.signature as Hex });
-    } catch {
-      throw new StorageError('bad-signature', 'the load request signature is malformed');
-    }
-    if (signer !== message.requester) {
-      throw new StorageError('bad-signature', `the load request is not signed by its requester ${message.requester}`);
-    }
-    const record = await this.record(pointer);
-    let allowed: boolean;
-    try {
-      allowed = await this.options.chain.contracts.dataRegistry.read.canAccess([message.requester, pointer]);
-    } catch {
-      throw new StorageError('unavailable', 'the chain could not be read');
-    }
-    if (!allowed) {
-      throw new StorageError(
-        'access-denied',
-        `${message.requester} may not use the data at ${pointer} (DataRegistry.canAccess is false)`,
-      );
-    }
-    await this.checkMember(pointer, record.storedAtEpoch, r.n, member);
     const requestHash = hashTypedData(typed);
+    await this.checkLoad(`${requestHash}:${parsed.data.signature}`, async () => {
+      let signer: Address;
+      try {
+        signer = await recoverTypedDataAddress({ ...typed, signature: parsed.data.signature as Hex });
+      } catch {
+        throw new StorageError('bad-signature', 'the load request signature is malformed');
+      }
+      if (signer !== message.requester) {
+        throw new StorageError('bad-signature', `the load request is not signed by its requester ${message.requester}`);
+      }
+      let allowed: boolean;
+      try {
+        allowed = await this.options.chain.contracts.dataRegistry.read.canAccess([message.requester, pointer]);
+      } catch {
+        throw new StorageError('unavailable', 'the chain could not be read');
+      }
+      if (!allowed) {
+        throw new StorageError(
+          'access-denied',
+          `${message.requester} may not use the data at ${pointer} (DataRegistry.canAccess is false)`,
+        );
+      }
+    });
+    const record = await this.record(pointer);
+    await this.checkMember(pointer, record.storedAtEpoch, r.n, member);
     await this.useNonce(`${requestHash}:${segment}`, r.expiresAt);
     let stored: Awaited<ReturnType<ShareStore['get']>>;
     try {
@@ -500,10 +524,22 @@ export class StorageService {
       hexToBytes(message.responseKey),
       loadContext(binding, requestHash),
       {
-        x25519: nobleX25519,
+        x25519: nodeX25519,
         aead: nodeAead,
       },
     );
+  }
+
+  /** Runs a load request's signature and access checks once per ACCESS_CACHE_MS (a load asks per segment). */
+  private async checkLoad(key: string, check: () => Promise<void>): Promise<void> {
+    const now = Date.now();
+    const cached = this.loads.get(key);
+    if (cached && now - cached.at < ACCESS_CACHE_MS) return cached.check;
+    const entry = { at: now, check: check() };
+    entry.check.catch(() => this.loads.delete(key));
+    this.loads.set(key, entry);
+    if (this.loads.size > MAX_CACHED) this.loads.delete(this.loads.keys().next().value as string);
+    return entry.check;
   }
 
   private async checkMember(pointer: Hex, epoch: bigint, n: number, member: number): Promise<void> {
