@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { EXIT_CODE_HELP } from './cli/exit-codes.js';
 import { register as registerCall } from './commands/call.js';
 import { register as registerCompile } from './commands/compile.js';
+import { register as registerData } from './commands/data.js';
 import { register as registerDeploy } from './commands/deploy.js';
 import { register as registerDevnet } from './commands/devnet.js';
 import { register as registerInit } from './commands/init.js';
@@ -21,6 +22,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerCompile,
   registerDeploy,
   registerCall,
+  registerData,
   registerTask,
   registerStake,
   registerStatus,
