@@ -15,6 +15,7 @@ import {
   NodeRpcError,
   nobleAead,
   publicKeyToHex,
+  SEGMENT_BYTES,
   toHex32,
 } from '@mosaic/client';
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
@@ -76,7 +77,7 @@ describe('private data storage across five node processes', { timeout: 420_000 }
 
   it('stores and loads bytes of several sizes (one to several segments) and typed values', async () => {
     const owner = clients.owner!;
-    for (const size of [0, 1, 15, 1_000, 122_862, 122_863, 300_000]) {
+    for (const size of [0, 1, 15, 1_000, SEGMENT_BYTES - 18, SEGMENT_BYTES - 17, 1_100_000]) {
       const bytes = new Uint8Array(randomBytes(size));
       const result = await owner.data.store(bytes, { dataType: TYPE_LOCATION });
       assert.equal(result.size, size + 18);
@@ -87,7 +88,7 @@ describe('private data storage across five node processes', { timeout: 420_000 }
       assert.deepEqual(loaded.answered, [1, 2, 3, 4, 5]);
       assert.deepEqual(loaded.missing, []);
       assert.deepEqual(loaded.wrong, []);
-      if (size === 300_000) stored = { pointer: result.pointer, bytes };
+      if (size === 1_100_000) stored = { pointer: result.pointer, bytes };
     }
     const samples = [12n, -7n, 1n << 62n, -(1n << 63n)];
     const typed = await owner.data.store({ encoding: 'int64', value: samples }, { dataType: TYPE_HEALTH });

@@ -220,18 +220,26 @@ export class DataClient {
         primaryType: 'StoreShares',
         message: { pointer, n, t, segment, shareHashes, expiresAt },
       });
-      const answer = (await this.node.request('mosaic_storeData', {
-        pointer,
-        n,
-        t,
-        segment,
-        expiresAt: Number(expiresAt),
-        shareHashes,
-        signature,
-        shares: envelopes.map((e, i) => ({ member: i + 1, envelope: toBase64(e) })),
-      })) as { stored?: MemberAnswer[] };
-      const failed = (answer.stored ?? []).filter((s) => s.ok !== true);
-      if (!Array.isArray(answer.stored) || answer.stored.length !== n || failed.length > 0) {
+      // One call per member's envelope (each about 700 KB of base64 for a full segment), all in parallel; the
+      // gateway forwards each to its member.
+      const answers = await Promise.all(
+        envelopes.map(
+          (e, i) =>
+            this.node.request('mosaic_storeData', {
+              pointer,
+              n,
+              t,
+              segment,
+              expiresAt: Number(expiresAt),
+              shareHashes,
+              signature,
+              shares: [{ member: i + 1, envelope: toBase64(e) }],
+            }) as Promise<{ stored?: MemberAnswer[] }>,
+        ),
+      );
+      const stored = answers.flatMap((a) => (Array.isArray(a.stored) ? a.stored : []));
+      const failed = stored.filter((s) => s.ok !== true);
+      if (stored.length !== n || failed.length > 0) {
         throw new MosaicClientError(
           `segment ${segment} of ${pointer} was not stored by every member: ${failed
             .map((f) => `member ${f.member}: ${String(f.error).slice(0, 200)}`)

@@ -23,9 +23,12 @@ export const SALT_BYTES = 16;
 export const PAYLOAD_HEADER_BYTES = 2 + SALT_BYTES;
 /** Data bytes per field element: 15 bytes (120 bits) always fit below p = 2^127 - 1. */
 export const ELEMENT_DATA_BYTES = 15;
-/** Field elements per segment: 8192 (a member's share of a segment is 128 KiB). */
-export const SEGMENT_ELEMENTS = 8192;
-/** Payload bytes per segment (122,880). */
+/**
+ * Field elements per segment: 32,768 (a member's share of a segment is 512 KiB, about 700 KB of base64: one
+ * member's envelope per JSON-RPC call fits the node's default 1 MiB request limit).
+ */
+export const SEGMENT_ELEMENTS = 32_768;
+/** Payload bytes per segment (491,520). */
 export const SEGMENT_BYTES = SEGMENT_ELEMENTS * ELEMENT_DATA_BYTES;
 /** Largest payload accepted by the client and the nodes (256 MiB). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;

@@ -6,7 +6,7 @@
  * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
  * most members gave.
  */
-import { MAX_STORAGE_N } from '@mosaic/client';
+import { MAX_STORAGE_N, SEGMENT_ELEMENTS } from '@mosaic/client';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
@@ -32,8 +32,8 @@ export const StorageErrorCode = {
   NotEnoughMembers: -32024,
 } as const;
 
-/** Base64 of one member's envelope of one segment (8192 elements, 16 bytes each, plus the envelope's 73). */
-const MAX_ENVELOPE_B64 = 4 * Math.ceil((16 * 8192 + 73) / 3);
+/** Base64 of one member's envelope of one segment (16 bytes per element, plus the envelope's 73). */
+const MAX_ENVELOPE_B64 = 4 * Math.ceil((16 * SEGMENT_ELEMENTS + 73) / 3);
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
 
 const storeParams = z.strictObject({

@@ -24,6 +24,7 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_LIFETIME_S,
   openEnvelope,
+  SEGMENT_ELEMENTS,
   type ShareBinding,
   STORE_TYPES,
   sealEnvelope,
@@ -148,7 +149,7 @@ export interface StorageServiceOptions {
   timeoutMs?: number;
 }
 
-const MAX_ENVELOPE_BYTES = 16 * 8192 + 1024;
+const MAX_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + 1024;
 const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_CACHED = 1024;
 /**
