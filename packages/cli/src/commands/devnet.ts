@@ -1,8 +1,12 @@
 /** `mosaic devnet`: a local network (anvil, the contracts, N staked nodes, an example called once) until Ctrl-C. */
+
+import { relative } from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { formatUnits } from 'viem';
+import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
+import { DEFAULT_DEVNET_DIR } from '../devnet/env-file.js';
 import { Devnet, type DevnetProgress, DevnetStoppedError, type DevnetSummary } from '../devnet/index.js';
 
 interface DevnetFlags {
@@ -28,8 +32,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExample:\n  $ mosaic devnet --nodes 3 --data-dir /tmp/devnet\n\n' +
-        'A second start with the same data directory reuses the node keys; the chain is fresh each time (anvil\n' +
-        'keeps its state in memory), so the contracts are deployed again and the nodes register again.',
+        'A second start with the same data directory resumes the same network: anvil reloads its state\n' +
+        '(<data-dir>/anvil-state.json), the contracts, stakes, node keys and stores are kept. --reset wipes it.\n' +
+        'Every start writes <data-dir>/devnet.json, which `mosaic deploy`, `call`, `status` … read when run in\n' +
+        'the same directory (or below it, or with --devnet-dir). It holds anvil dev account #9, a public test key.\n\n' +
+        EXIT_CODE_HELP,
     )
     .action(async (flags: DevnetFlags) => {
       const out = flags.json ? process.stderr : process.stdout;
@@ -111,6 +118,9 @@ function progressReporter(out: NodeJS.WriteStream) {
 }
 
 function printSummary(s: DevnetSummary): void {
+  // Commands find ./.mosaic-devnet (and in parent directories) by themselves; another data dir needs the flag.
+  const isDefault = relative(process.cwd(), s.dataDir) === DEFAULT_DEVNET_DIR;
+  const devnetFlag = isDefault ? '' : ` --devnet-dir ${s.dataDir}`;
   const table = new Table({
     head: ['node', 'operator address', 'stake (MOS)', 'peer id', 'RPC URL'],
     ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }),
@@ -124,21 +134,24 @@ function printSummary(s: DevnetSummary): void {
     '',
     `Chain:       ${s.chainRpc} (chain id ${s.chainId}, anvil)`,
     `Deployment:  ${s.deploymentFile}`,
-    `Data dir:    ${s.dataDir}${s.resumed ? ' (node keys reused from an earlier start)' : ''}`,
-    `Processes:   devnet pid ${s.pid}; node pids ${s.nodes.map((n) => n.pid).join(' ')}; anvil on port ${s.anvilPort}`,
+    `Data dir:    ${s.dataDir}${s.resumed ? ' (resumed: the same chain, contracts, stakes and node stores as before)' : s.keysReused ? ' (node keys reused; fresh chain)' : ''}`,
+    `Environment: ${s.envFile} (account ${s.account}: anvil's public test key #9, devnet only)`,
+    `Processes:   devnet pid ${s.pid}; node pids ${s.nodes.map((n) => n.pid).join(' ')}; anvil pid ${s.anvilPid} on port ${s.anvilPort}`,
     '',
     `Example: millionaires, contract #${s.example.contractId}, task 0x${s.example.taskId.toString(16)}`,
     `  compare(a = ${s.example.a}, b = ${s.example.b}) on secret inputs → aIsRicher = ${s.example.aIsRicher}`,
     '',
-    'Look around:',
-    `  mosaic status --chain-rpc ${s.chainRpc} --deployment ${s.deploymentFile}`,
+    'Look around (in another terminal, in this directory):',
+    `  mosaic status${devnetFlag}`,
     `  mosaic keys show --data-dir ${s.nodes[0]?.dataDir}`,
     `  curl -s -X POST -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"mosaic_info"}' ${s.nodes[0]?.rpcUrl}`,
     `  tail -f ${s.nodes[0]?.logFile}`,
     '',
-    'Next:',
-    '  mosaic devnet --help            options (--nodes, --data-dir, --reset, --json)',
-    '  examples/millionaires/contract.ts   the example contract; the client SDK is in packages/client',
+    'Next: write, deploy and call your own secret contract:',
+    '  mosaic init hello && cd hello',
+    '  mosaic compile contract.ts',
+    `  mosaic deploy contract.artifact.json${devnetFlag}`,
+    `  mosaic call contract.artifact.json compare --contract <id> --arg a=5 --arg b=7${devnetFlag}`,
     '',
     'The network is running. Press Ctrl-C to stop every node and anvil.',
   ];

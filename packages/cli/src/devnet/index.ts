@@ -2,9 +2,14 @@
  * A local Mosaic network in one call: anvil on loopback, the contract suite deployed, N staked secret nodes
  * (each its own `mosaic node` process), the first epoch, and the millionaires example deployed and called once.
  *
- * Data directory layout: <dataDir>/deployments/<chainId>.json, <dataDir>/node-<i>/{keys.json,store,node.log}.
- * Keys are kept across starts; anvil's state lives in memory, so every start deploys the suite on a fresh chain
- * and the nodes register again (their stores, which hold the old chain's state, are cleared).
+ * Data directory layout: <dataDir>/devnet.json (the environment file other commands read),
+ * <dataDir>/anvil-state.json (the chain), <dataDir>/deployments/<chainId>.json,
+ * <dataDir>/node-<i>/{keys.json,store,node.log}.
+ *
+ * A second start with the same data directory resumes the same network: anvil loads its state file, the
+ * deployment and the example contract are reused, the nodes keep their keys and stores (registration finds
+ * them registered and logged in). When the chain cannot be resumed (no state file, or it lacks the
+ * contracts), the suite is deployed afresh and the node stores, which describe another chain, are cleared.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -13,8 +18,15 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MosaicClient } from '@mosaic/client';
-import { epochsAbi, MIN_STAKE, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
-import { ANVIL_MNEMONIC, type AnvilInstance, deploy, startAnvil } from '@mosaic/contracts/node';
+import {
+  epochsAbi,
+  MIN_STAKE,
+  type MosaicAddresses,
+  mosaicTokenAbi,
+  nodeRegistryAbi,
+  secretContractsAbi,
+} from '@mosaic/contracts';
+import { ANVIL_MNEMONIC, deploy, readDeployment } from '@mosaic/contracts/node';
 import { compile } from '@mosaic/lang';
 import { loadOrCreateKeys } from '@mosaic/node';
 import {
@@ -31,6 +43,8 @@ import {
 } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
+import { type PersistentAnvil, startPersistentAnvil } from './anvil.js';
+import { DEV_ACCOUNT_NOTE, readDevnetEnvironment, writeDevnetEnvironment } from './env-file.js';
 import { Millionaires } from './millionaires.js';
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -68,10 +82,17 @@ export interface DevnetSummary {
   chainRpc: string;
   chainId: number;
   anvilPort: number;
+  anvilPid: number;
   deploymentFile: string;
+  /** The environment file for `mosaic deploy/call/status` (devnet.json). */
+  envFile: string;
+  /** The user account in the environment file (anvil dev account #9; a public test key). */
+  account: Address;
   addresses: MosaicAddresses;
-  /** True when keys from an earlier start were reused (the chain itself is always fresh). */
+  /** True when the chain (and with it the contracts, stakes and node stores) was resumed from an earlier start. */
   resumed: boolean;
+  /** True when node keys from an earlier start were reused. */
+  keysReused: boolean;
   nodes: DevnetNode[];
   example: { name: string; contractId: bigint; a: bigint; b: bigint; aIsRicher: boolean; taskId: bigint };
   pid: number;
@@ -95,7 +116,7 @@ interface RunningNode {
 export class Devnet {
   readonly dataDir: string;
   readonly nodeCount: number;
-  private anvil?: AnvilInstance;
+  private anvil?: PersistentAnvil;
   private readonly running: RunningNode[] = [];
   private stopping?: Promise<void>;
   private readonly progress: (event: DevnetProgress) => void;
@@ -166,35 +187,56 @@ export class Devnet {
     }
     await mkdir(dataDir, { recursive: true });
     const deploymentsDir = join(dataDir, 'deployments');
-    const hadChain = existsSync(deploymentsDir) && (await readdir(deploymentsDir)).some((f) => f.endsWith('.json'));
-    if (hadChain) {
-      this.progress({
-        type: 'info',
-        text:
-          'The previous chain cannot be resumed (anvil keeps its state in memory): deploying the contracts on a ' +
-          'fresh chain. Node keys are kept; the nodes register again.',
-      });
-    }
+    const stateFile = join(dataDir, 'anvil-state.json');
+    const previous = await readDevnetEnvironment(dataDir).catch(() => undefined);
+    const hadState = existsSync(stateFile);
 
-    const anvil = await this.step('anvil', 'Starting anvil on loopback', () => startAnvil());
+    const anvil = await this.step(
+      'anvil',
+      hadState ? `Starting anvil on loopback, resuming the chain from ${stateFile}` : 'Starting anvil on loopback',
+      () => startPersistentAnvil({ stateFile, ...(previous ? { preferredPort: previous.anvilPort } : {}) }),
+    );
     this.anvil = anvil;
     const deployer = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 0 });
-    const deployment = await this.step('deploy', 'Deploying the Mosaic contracts', () =>
-      deploy({
-        rpcUrl: anvil.url,
-        account: deployer,
-        epochLength: 5n,
-        taskTimeoutBlocks: 50n,
-        storageFeePerByteEpoch: 1n,
-        deploymentsDir,
-      }),
-    );
-    const deploymentFile = deployment.file as string;
-    const a = deployment.addresses;
     const chain: Chain = { ...foundry, id: anvil.chainId };
     const transport: Transport = http(anvil.url);
     const client = createPublicClient({ chain, transport, pollingInterval: 50 }) as PublicClient;
     const testClient = createTestClient({ chain, transport, mode: 'anvil' });
+
+    // Resume when the loaded chain still holds the deployment recorded in the data directory.
+    let resumedDeployment: Awaited<ReturnType<typeof readDeployment>> | undefined;
+    if (hadState && existsSync(join(deploymentsDir, `${anvil.chainId}.json`))) {
+      const recorded = await readDeployment(deploymentsDir, anvil.chainId).catch(() => undefined);
+      const code = recorded ? await client.getCode({ address: recorded.addresses.epochs }) : undefined;
+      if (recorded && code && code !== '0x') resumedDeployment = recorded;
+    }
+    const resumed = resumedDeployment !== undefined;
+    if (resumed) {
+      const block = await client.getBlockNumber({ cacheTime: 0 });
+      this.progress({
+        type: 'info',
+        text: `Resumed the network at block ${block}: same contracts, stakes and node stores (--reset starts afresh)`,
+      });
+    } else if (hadState || existsSync(deploymentsDir)) {
+      this.progress({
+        type: 'info',
+        text: 'The earlier chain could not be resumed: deploying the contracts on a fresh chain. Node keys are kept.',
+      });
+    }
+    const deployment = resumedDeployment
+      ? { ...resumedDeployment, file: join(deploymentsDir, `${anvil.chainId}.json`) }
+      : await this.step('deploy', 'Deploying the Mosaic contracts', () =>
+          deploy({
+            rpcUrl: anvil.url,
+            account: deployer,
+            epochLength: 5n,
+            taskTimeoutBlocks: 50n,
+            storageFeePerByteEpoch: 1n,
+            deploymentsDir,
+          }),
+        );
+    const deploymentFile = deployment.file as string;
+    const a = deployment.addresses;
     const send = async (from: Account, address: Address, abi: readonly unknown[], fn: string, args: unknown[]) => {
       const wallet = createWalletClient({ account: from, chain, transport, pollingInterval: 50 });
       const hash = await wallet.writeContract({
@@ -210,17 +252,20 @@ export class Devnet {
       return receipt;
     };
 
-    let resumed = false;
+    let keysReused = false;
     const keys = await this.step('keys', `Preparing ${n} node data directories and keys`, async () => {
       const out: { dir: string; operator: Address; peerId: string }[] = [];
       for (let i = 1; i <= n; i++) {
         const dir = join(dataDir, `node-${i}`);
         await mkdir(dir, { recursive: true });
-        // The store holds the previous chain's events and checkpoints: start it afresh with the new chain.
-        for (const entry of await readdir(dir))
-          if (entry !== 'keys.json') await rm(join(dir, entry), { recursive: true, force: true });
+        // On a fresh chain the store holds another chain's events and checkpoints: start it afresh too.
+        if (!resumed) {
+          for (const entry of await readdir(dir))
+            if (entry !== 'keys.json' && entry !== 'node.log')
+              await rm(join(dir, entry), { recursive: true, force: true });
+        }
         const loaded = await loadOrCreateKeys(dir);
-        if (!loaded.created) resumed = true;
+        if (!loaded.created) keysReused = true;
         const view = loaded.keys.toJSON();
         out.push({ dir, operator: view.operator as Address, peerId: view.peerId });
       }
@@ -230,7 +275,18 @@ export class Devnet {
     await this.step('fund', 'Funding the operators (ETH and MOS)', async () => {
       for (const k of keys) {
         await testClient.setBalance({ address: k.operator, value: 10n ** 20n });
-        await send(deployer, a.token, mosaicTokenAbi, 'transfer', [k.operator, MIN_STAKE]);
+        // A resumed operator already staked (or holds) its MOS: top up only what the minimum stake lacks.
+        const [info, balance] = await Promise.all([
+          client.readContract({
+            address: a.nodeRegistry,
+            abi: nodeRegistryAbi,
+            functionName: 'nodeOf',
+            args: [k.operator],
+          }),
+          client.readContract({ address: a.token, abi: mosaicTokenAbi, functionName: 'balanceOf', args: [k.operator] }),
+        ]);
+        const held = (info as { stake: bigint }).stake + (balance as bigint);
+        if (held < MIN_STAKE) await send(deployer, a.token, mosaicTokenAbi, 'transfer', [k.operator, MIN_STAKE - held]);
       }
     });
 
@@ -283,30 +339,81 @@ export class Devnet {
       await testClient.mine({ blocks: 1 });
       return (await client.readContract({ address: a.epochs, abi: epochsAbi, functionName: 'currentEpoch' })) as bigint;
     };
-    await this.step('epoch', 'Advancing to the first epoch', advanceEpoch);
+    // A fresh chain needs its first epoch; a resumed one is advanced when nodes joined since its last snapshot.
+    const activeVersionChanged = async () => {
+      const active = (await client.readContract({
+        address: a.nodeRegistry,
+        abi: nodeRegistryAbi,
+        functionName: 'activeCount',
+      })) as bigint;
+      const epoch = (await client.readContract({
+        address: a.epochs,
+        abi: epochsAbi,
+        functionName: 'currentEpoch',
+      })) as bigint;
+      const [, , snapshotNodes] = (await client.readContract({
+        address: a.epochs,
+        abi: epochsAbi,
+        functionName: 'epochInfo',
+        args: [epoch],
+      })) as [Hex, bigint, bigint, bigint];
+      return active !== snapshotNodes;
+    };
+    if (!resumed || (await activeVersionChanged())) {
+      await this.step(
+        'epoch',
+        resumed ? 'Advancing the epoch (the active set changed)' : 'Advancing to the first epoch',
+        advanceEpoch,
+      );
+    }
 
     const caller = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
-    await send(deployer, a.token, mosaicTokenAbi, 'transfer', [caller.address, 1000n * 10n ** 18n]);
+    const callerKey = bytesToHex0x(caller.getHdKey().privateKey as Uint8Array);
+    const callerFunds = (await client.readContract({
+      address: a.token,
+      abi: mosaicTokenAbi,
+      functionName: 'balanceOf',
+      args: [caller.address],
+    })) as bigint;
+    if (callerFunds < 100n * 10n ** 18n) {
+      await send(deployer, a.token, mosaicTokenAbi, 'transfer', [caller.address, 1000n * 10n ** 18n]);
+    }
     const mosaic = await MosaicClient.connect({
-      chain: { rpcUrl: anvil.url, account: bytesToHex0x(caller.getHdKey().privateKey as Uint8Array) },
+      chain: { rpcUrl: anvil.url, account: callerKey },
       addresses: a,
       node: nodes[0]!.rpcUrl,
     });
     const compiled = compile(Millionaires);
     const committee = { n, t: Math.floor((n - 1) / 2) };
-    const deployed = await this.step(
-      'example',
-      `Deploying the millionaires example (n=${committee.n}, t=${committee.t})`,
-      async () => {
-        const result = await mosaic.deploy(compiled, committee);
-        await advanceEpoch();
-        return result;
-      },
-    );
+    // On a resumed chain the example deployed by the earlier start is called again (when it is the same code).
+    let reusedExample: bigint | undefined;
+    if (resumed && previous?.example) {
+      const id = BigInt(previous.example.contractId);
+      const record = (await client
+        .readContract({ address: a.secretContracts, abi: secretContractsAbi, functionName: 'contractOf', args: [id] })
+        .catch(() => undefined)) as { codeHash: Hex; n: number } | undefined;
+      if (record && record.codeHash.toLowerCase() === compiled.codeHash.toLowerCase() && record.n <= n) {
+        reusedExample = id;
+        await mosaic.putCode(compiled); // the nodes' code store survives too, but an upload is cheap and idempotent
+      }
+    }
+    const deployed =
+      reusedExample !== undefined
+        ? { contractId: reusedExample }
+        : await this.step(
+            'example',
+            `Deploying the millionaires example (n=${committee.n}, t=${committee.t})`,
+            async () => {
+              const result = await mosaic.deploy(compiled, committee);
+              await advanceEpoch();
+              return result;
+            },
+          );
     const inputs = { a: 1_200_000n, b: 950_000n };
     const called = await this.step('call', 'Calling compare(a, b) on secret inputs', () =>
       mosaic.contract(compiled, deployed.contractId).call.compare(inputs, { autoDeposit: true }),
     );
+    await mosaic.close();
 
     const infos: DevnetNode[] = [];
     for (const [i, k] of keys.entries()) {
@@ -325,14 +432,32 @@ export class Devnet {
         ...nodes[i]!,
       });
     }
+    this.check();
+    const envFile = await writeDevnetEnvironment(dataDir, {
+      format: 'mosaic-devnet/v1',
+      chainRpc: anvil.url,
+      chainId: anvil.chainId,
+      deploymentFile,
+      addresses: a,
+      nodeRpcs: nodes.map((node) => node.rpcUrl),
+      account: { address: caller.address, privateKey: callerKey, note: DEV_ACCOUNT_NOTE },
+      example: { contractId: deployed.contractId.toString(), codeHash: compiled.codeHash },
+      pids: { devnet: process.pid, nodes: nodes.map((node) => node.pid) },
+      anvilPort: anvil.port,
+      startedAt: new Date().toISOString(),
+    });
     return {
       dataDir,
       chainRpc: anvil.url,
       chainId: anvil.chainId,
       anvilPort: anvil.port,
+      anvilPid: anvil.pid,
       deploymentFile,
+      envFile,
+      account: caller.address,
       addresses: a,
       resumed,
+      keysReused,
       nodes: infos,
       example: {
         name: 'millionaires',
