@@ -44,14 +44,6 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
     ({ ledger } = network);
   });
   after(async () => {
-    if (process.env.MOSAIC_E2E_LOG_DIR) {
-      const { writeFile } = await import('node:fs/promises');
-      await Promise.all(
-        (network?.nodes ?? []).map((n, i) =>
-          writeFile(`${process.env.MOSAIC_E2E_LOG_DIR}/node-${i}.log`, n.logs.map((l) => JSON.stringify(l)).join('\n')),
-        ),
-      );
-    }
     if (process.env.MOSAIC_E2E_LOGS) {
       network?.nodes.forEach((n, i) => {
         for (const line of n.logs.filter((l) => Number(l.level) >= 40).slice(-20)) {

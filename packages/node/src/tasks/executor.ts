@@ -624,7 +624,12 @@ class ContractRunner {
         if (this.inFlight.size >= width) break;
         // A task after a pending handover waits for it.
         if (handover && handover.version <= entry.sequence) break;
-        this.inFlight.set(entry.sequence, this.runTask(entry));
+        // The scan may have read a task just before it finished (a task leaves inFlight only after its
+        // completion is written): read it again now that it is known not to be in flight.
+        if (this.inFlight.has(entry.sequence)) continue;
+        const fresh = await book.get(entry.taskId);
+        if (!fresh || isFinal(fresh)) continue;
+        this.inFlight.set(entry.sequence, this.runTask(fresh));
       }
       if (this.inFlight.size === 0) return;
       await this.settleOne();

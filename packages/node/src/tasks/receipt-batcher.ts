@@ -211,23 +211,30 @@ export class ReceiptBatcher {
     const { book } = this.o;
     const deadline = Date.now() + 5_000;
     let known = receipted;
+    let end: bigint;
     for (;;) {
       while (await book.entries.has(taskKey(contractId, known))) known++;
-      if (known >= created) break;
-      const checkpoint = (known / CHECKPOINT_INTERVAL) * CHECKPOINT_INTERVAL;
-      if (checkpoint >= batchEnd) {
+      const reach = known < created ? known : created;
+      // A checkpoint stays put; the tip moves whenever a caller creates a task, and a record list that ends at
+      // an old tip fails (TaskRecordsMismatch). Under load, prefer the checkpoint.
+      const checkpoint = (reach / CHECKPOINT_INTERVAL) * CHECKPOINT_INTERVAL;
+      if (checkpoint >= batchEnd && checkpoint > receipted) {
         const head = await this.o.chain.contracts.tasks.read.checkpointOf([contractId, checkpoint]);
         if (/^0x0+$/.test(head) === false) {
-          known = checkpoint;
+          end = checkpoint;
           break;
         }
+      }
+      if (known >= created) {
+        end = created;
+        break;
       }
       if (Date.now() > deadline)
         throw new Error(`tasks ${known}..${created - 1n} of contract ${contractId} are not known here yet`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const records = [];
-    for (let seq = receipted; seq < (known < created ? known : created); seq++) {
+    for (let seq = receipted; seq < end; seq++) {
       records.push(recordOf((await book.entries.get(taskKey(contractId, seq)))!));
     }
     return records;

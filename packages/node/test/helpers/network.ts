@@ -77,6 +77,15 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       return node;
     },
     async stop({ keepDataDirs = false } = {}) {
+      // For a failed run: MOSAIC_E2E_LOG_DIR=<dir> keeps every node's log lines (they never hold a secret).
+      const logDir = process.env.MOSAIC_E2E_LOG_DIR;
+      if (logDir) {
+        await Promise.allSettled(
+          nodes.map((n, i) =>
+            writeFile(join(logDir, `node-${i}.log`), n.logs.map((l) => JSON.stringify(l)).join('\n')),
+          ),
+        );
+      }
       await Promise.allSettled(nodes.map((n) => n.kill('SIGTERM')));
       await ledger.stop();
       const dirs = keepDataDirs ? scratch : [...dataDirs, ...scratch];

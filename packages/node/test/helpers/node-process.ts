@@ -18,7 +18,9 @@ export interface NodeProcess {
 }
 
 export function startNodeProcess(args: string[], env: Record<string, string> = {}): NodeProcess {
-  const child = spawn(process.execPath, [CLI, 'node', ...args], {
+  // MOSAIC_NODE_EXEC_ARGS passes Node options to every node process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const execArgs = process.env.MOSAIC_NODE_EXEC_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...execArgs, CLI, 'node', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -89,7 +91,8 @@ export function startNodeProcess(args: string[], env: Record<string, string> = {
     async kill(signal = 'SIGTERM') {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // A profiled node needs time to write its profile.
+      const timer = setTimeout(() => child.kill('SIGKILL'), execArgs.length > 0 ? 60_000 : 10_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
