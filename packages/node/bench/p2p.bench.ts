@@ -15,8 +15,8 @@ import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
-import { startLedger } from '../test/helpers/chain.js';
-import { startNodeProcess, stepDone } from '../test/helpers/node-process.js';
+import { startLedger } from '../src/testing/chain.js';
+import { startNodeProcess, stepDone } from '../src/testing/node-process.js';
 import { type SessionRequest, spawnWorker, toBase64, type Worker } from '../test/processes.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;

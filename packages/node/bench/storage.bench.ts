@@ -19,7 +19,7 @@ import { loadOrCreateKeys } from '../src/keys/keystore.js';
 import { nodeAead } from '../src/storage/cipher.js';
 import { ShareStore } from '../src/storage/share-store.js';
 import { Store } from '../src/store/store.js';
-import { startLocalNetwork } from '../test/helpers/network.js';
+import { startLocalNetwork } from '../src/testing/network.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;
 

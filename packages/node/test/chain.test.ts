@@ -20,7 +20,7 @@ import { MpcStreams } from '../src/mpc/libp2p-transport.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
 import { Store } from '../src/store/store.js';
-import { startLedger, type TestLedger } from './helpers/chain.js';
+import { startLedger, type TestLedger } from '../src/testing/chain.js';
 
 const WORKER = fileURLToPath(new URL('./listener-worker.js', import.meta.url));
 

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Address, keccak256, toHex } from 'viem';
 import { LIFECYCLE_STEPS } from '../src/lifecycle/steps.js';
-import { startLedger, type TestLedger } from './helpers/chain.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from './helpers/node-process.js';
+import { startLedger, type TestLedger } from '../src/testing/chain.js';
+import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/src/bin.js', import.meta.url));
 const run = promisify(execFile);

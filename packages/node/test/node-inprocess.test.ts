@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { parseConfig } from '../src/config/load.js';
 import { MosaicNode } from '../src/node.js';
 import { jsonCodec } from '../src/store/codecs.js';
-import { startLedger, type TestLedger } from './helpers/chain.js';
-import { rpc } from './helpers/node-process.js';
+import { startLedger, type TestLedger } from '../src/testing/chain.js';
+import { rpc } from '../src/testing/node-process.js';
 
 describe('MosaicNode in-process: the extension points the executor will use', { timeout: 90_000 }, () => {
   let ledger: TestLedger;

@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { rpcConfigSchema } from '../src/config/schema.js';
 import { RpcRegistry } from '../src/rpc/registry.js';
 import { RpcServer } from '../src/rpc/server.js';
-import { startLedger, type TestLedger } from './helpers/chain.js';
-import { type NodeProcess, startNodeProcess, stepDone } from './helpers/node-process.js';
+import { startLedger, type TestLedger } from '../src/testing/chain.js';
+import { type NodeProcess, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const METHODS = [
   'mosaic_info',

@@ -28,9 +28,9 @@ import { nodeAead } from '../src/storage/cipher.js';
 import { StorageErrorCode } from '../src/storage/rpc.js';
 import { ShareStore } from '../src/storage/share-store.js';
 import { Store } from '../src/store/store.js';
-import type { TestLedger } from './helpers/chain.js';
-import { type LocalNetwork, startLocalNetwork } from './helpers/network.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from './helpers/node-process.js';
+import type { TestLedger } from '../src/testing/chain.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
+import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const TYPE_LOCATION = 3;
 const TYPE_HEALTH = 4;

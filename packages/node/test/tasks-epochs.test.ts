@@ -14,8 +14,8 @@ import { bytesToHex, parseEventLogs } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
 import { loadKeys } from '../src/index.js';
-import type { TestLedger } from './helpers/chain.js';
-import { type LocalNetwork, startLocalNetwork } from './helpers/network.js';
+import type { TestLedger } from '../src/testing/chain.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
 
 const acc = state({ value: secret.int64 });
 // acc = 3 * acc + x: the result depends on the order of the inputs, not only on their set.
