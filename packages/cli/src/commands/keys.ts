@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createKeys, loadKeys } from '@mosaic/node';
 import type { Command } from 'commander';
+import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
 interface KeyFlags {
   dataDir: string;
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --data-dir <dir>', 'data directory')
     .option('--passphrase-file <file>', 'encrypt the key file with the passphrase in this file (or MOSAIC_PASSPHRASE)')
     .option('--json', 'print JSON')
+    .addHelpText('after', `\nExample:\n  $ mosaic keys create --data-dir ./node-1 --json\n\n${EXIT_CODE_HELP}`)
     .action(async (flags: KeyFlags) => {
       const passphrase = await passphraseOf(flags);
       const loaded = await createKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
@@ -28,6 +30,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --data-dir <dir>', 'data directory')
     .option('--passphrase-file <file>', 'passphrase of an encrypted key file (or MOSAIC_PASSPHRASE)')
     .option('--json', 'print JSON')
+    .addHelpText('after', `\nExample:\n  $ mosaic keys show --data-dir .mosaic-devnet/node-1\n\n${EXIT_CODE_HELP}`)
     .action(async (flags: KeyFlags) => {
       const passphrase = await passphraseOf(flags);
       const loaded = await loadKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });

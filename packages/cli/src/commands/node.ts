@@ -1,6 +1,7 @@
 /** `mosaic node`: runs a secret node until SIGINT / SIGTERM. */
 import { ConfigError, loadConfig, MosaicNode, stopOnSignals } from '@mosaic/node';
 import type { Command } from 'commander';
+import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
 interface NodeFlags {
   config?: string;
@@ -47,7 +48,9 @@ export function register(program: Command): void {
       'after',
       '\nEnvironment: MOSAIC_DATA_DIR, MOSAIC_LISTEN, MOSAIC_BOOTSTRAP, MOSAIC_CHAIN_RPC_URL, MOSAIC_DEPLOYMENT_FILE,\n' +
         'MOSAIC_CONFIRMATIONS, MOSAIC_RPC_HOST, MOSAIC_RPC_PORT, MOSAIC_MIN_CONNECTIONS, MOSAIC_REGISTER, MOSAIC_DEPOSIT,\n' +
-        'MOSAIC_LOG_LEVEL, MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.',
+        'MOSAIC_LOG_LEVEL, MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.\n\n' +
+        'Example:\n  $ mosaic node --data-dir ./node-1 --chain-rpc http://127.0.0.1:8545 --deployment deployments/31337.json --register\n\n' +
+        EXIT_CODE_HELP,
     )
     .action(async (flags: NodeFlags) => {
       let config: Awaited<ReturnType<typeof loadConfig>>;
@@ -56,7 +59,7 @@ export function register(program: Command): void {
       } catch (error) {
         if (error instanceof ConfigError) {
           console.error(`mosaic node: ${error.message}`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         }
         throw error;
       }
