@@ -53,7 +53,7 @@ for (const committee of COMMITTEES) {
       assert.deepEqual(closed.outputs, { winner: 3n, price: 1400n, settlement: [3n, 1400n] });
       const call = closed.members[0].ethereumCalls[0];
       assert.equal(call.target, SETTLEMENT);
-      assert.equal(call.signature, 'settle(int32,int64)');
+      assert.equal(call.signature, 'settle(int64,int64)');
       assert.equal(call.data.length, 4 + 64);
       for (const m of closed.members) assert.deepEqual(m.ethereumCalls[0].data, call.data);
     });
