@@ -1,5 +1,5 @@
 // `mosaic devnet` as a user runs it: a real subprocess in a temporary directory, up to the printed table and the
-// example's answer; SIGINT stops every process it started; a second start reuses the node keys.
+// example's answer; SIGINT stops every process it started; a second start resumes the same network.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -58,8 +58,10 @@ function processesWith(needle: string): string[] {
 async function stopAndCheck(run: Run): Promise<void> {
   const text = run.stdout();
   const pids = (/node pids ([\d ]+);/.exec(text)?.[1] ?? '').trim().split(/\s+/).map(Number);
-  const port = /anvil on port (\d+)/.exec(text)?.[1];
-  assert.ok(pids.length >= 3 && port, text);
+  const anvil = /anvil pid (\d+) on port (\d+)/.exec(text);
+  const port = anvil?.[2];
+  assert.ok(pids.length >= 3 && anvil, text);
+  pids.push(Number(anvil[1]));
   run.child.kill('SIGINT');
   const timer = setTimeout(() => run.child.kill('SIGKILL'), 40_000);
   const code = await run.exited;
@@ -83,7 +85,7 @@ describe('mosaic devnet', { timeout: 400_000 }, () => {
     }
   });
 
-  it('starts a 3-node network, answers the example, and stops every process on SIGINT; a restart reuses keys', async () => {
+  it('starts a 3-node network, answers the example, and stops every process on SIGINT; a restart resumes it', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mosaic-devnet-test-'));
     const first = startDevnet(['--nodes', '3', '--data-dir', dataDir]);
     runs.push(first);
@@ -92,7 +94,9 @@ describe('mosaic devnet', { timeout: 400_000 }, () => {
     assert.match(out, /operator address/);
     assert.equal((out.match(/│ node-\d /g) ?? []).length, 3, out);
     assert.match(out, /compare\(a = 1200000, b = 950000\) on secret inputs → aIsRicher = true/);
-    assert.match(out, /mosaic status --chain-rpc http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out, /mosaic status --devnet-dir /);
+    assert.match(out, /Environment: .*devnet\.json/);
+    const chain = /Chain: +(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     const operators = [...out.matchAll(/0x[0-9a-fA-F]{40}/g)].map((m) => m[0]).slice(0, 3);
     await stopAndCheck(first);
     assert.deepEqual(processesWith(dataDir), [], 'no process with the data dir is left');
@@ -101,9 +105,13 @@ describe('mosaic devnet', { timeout: 400_000 }, () => {
     runs.push(second);
     await waitForOutput(second, /Press Ctrl-C/, 150_000);
     const again = second.stdout();
-    assert.match(again, /cannot be resumed/);
-    assert.match(again, /node keys reused/);
+    assert.match(again, /Resumed the network at block \d+/);
+    assert.match(again, /resumed: the same chain/);
+    assert.doesNotMatch(again, /Deploying the Mosaic contracts/, 'the contracts are not deployed again');
     for (const operator of operators) assert.ok(again.includes(operator), `operator ${operator} kept`);
+    assert.ok(chain && again.includes(`Chain:       ${chain}`), 'the chain keeps its URL');
+    // The example contract from the first start is called again, as a second task of contract #1.
+    assert.match(again, /contract #1, task 0x10000000000000001/);
     assert.match(again, /aIsRicher = true/);
     await stopAndCheck(second);
     assert.deepEqual(processesWith(dataDir), []);
