@@ -61,7 +61,14 @@ export async function connectionFromCli(argv = process.argv.slice(2), env = proc
   }
   const connection: Connection = { chainRpcUrl, nodeRpcUrl, addresses, accountKey };
   if (values.n !== undefined || values.t !== undefined) {
-    connection.committee = { n: Number(values.n ?? 5), t: Number(values.t ?? 2) };
+    const n = Number(values.n ?? 5);
+    const t = Number(values.t ?? 2);
+    if (!Number.isInteger(n) || !Number.isInteger(t) || t < 1 || 2 * t + 1 > n || n > 64) {
+      throw new Error(
+        `--n ${values.n ?? 5} --t ${values.t ?? 2}: need whole numbers with 1 <= t and 2t + 1 <= n <= 64`,
+      );
+    }
+    connection.committee = { n, t };
   }
   return connection;
 }
