@@ -24,7 +24,7 @@ import { jsonCodec } from '../store/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
 import { HandoverBook, type HandoverRecord, handOver } from './handover.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
-import { runTask } from './run-task.js';
+import { receiptOf, runTask, STATUS } from './run-task.js';
 import { StateStore } from './state-store.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
@@ -278,6 +278,32 @@ export class TaskExecutor {
       { contractId: String(contractId), toEpoch: String(record.toEpoch), deleted: !(newSeat && shares) },
       'epoch handover done',
     );
+  }
+
+  /**
+   * @internal A task that could not run at this member (a peer did not connect, a round timed out, the state is
+   * not here). It gets a Skipped receipt — no fee, the caller's escrow goes back with the batch — so that the
+   * contract's queue moves on instead of waiting for a refund time-out. A session fails for all its members
+   * alike, so they reach the same receipt. The state version moves past the task, as for any skip.
+   */
+  async settleFailed(entry: TaskEntry, error: unknown): Promise<void> {
+    const reason = String((error as Error).message ?? error).slice(0, 400);
+    const receipt = receiptOf(entry, STATUS.skipped, 0n);
+    const batch = this.o.store.batch();
+    const done = await this.book.update(
+      entry.taskId,
+      { status: 'completed', receipt, receiptStatus: 'skipped', error: reason },
+      batch,
+    );
+    const stateful = await this.isStateful(entry.contractId).catch(() => false);
+    if (stateful) {
+      const stored = await this.state.get(entry.contractId).catch(() => undefined);
+      if (stored && stored.version === entry.sequence && stored.epoch === entry.epoch) {
+        this.state.put(batch, entry.contractId, { ...stored, version: entry.sequence + 1n });
+      }
+    }
+    await batch.write();
+    if (done) this.batcher.completed(done, receipt);
   }
 
   /** @internal Marks a handover failed (its error is not secret: who held what, or a time-out). */
@@ -665,9 +691,10 @@ class ContractRunner {
     } catch (error) {
       if (!this.stopped) {
         o.logger.warn({ taskId: String(entry.taskId), err: String(error) }, 'task failed at this member');
-        await book
-          .update(entry.taskId, { status: 'failed', error: String((error as Error).message ?? error).slice(0, 400) })
-          .catch(() => {});
+        await this.executor.settleFailed(entry, error).catch(async (cause: unknown) => {
+          o.logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
+          await book.update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) }).catch(() => {});
+        });
       }
     } finally {
       this.inFlight.delete(entry.sequence);

@@ -112,6 +112,12 @@ export class ReceiptBatcher {
       return;
     }
     p.flushing = this.commit(p)
+      .then(() => {
+        // Receipts left behind a cut batch wait for the next trigger like new ones.
+        if (!this.stopped && p.receipts.size > 0) {
+          p.timer ??= setTimeout(() => this.flush(p), p.receipts.size >= this.maxBatch ? 0 : this.maxDelayMs);
+        }
+      })
       .catch((error: unknown) => {
         this.o.logger.warn({ contractId: String(p.contractId), err: String(error) }, 'receipt batch not committed');
         // Try again later: the receipts stay pending.
@@ -144,6 +150,8 @@ export class ReceiptBatcher {
       return;
     }
     const records = await this.recordsFor(p.contractId, receipted, created, receipted + BigInt(batch.length));
+    // Under load the records end at a checkpoint that may fall inside the batch: commit up to it, keep the rest.
+    if (BigInt(records.length) < BigInt(batch.length)) batch.length = records.length;
     const receipts = batch.map(toContractReceipt);
     const committee = await this.o.membership.committee(p.contractId, p.epoch);
     const message: ReceiptBatch = {
@@ -218,7 +226,9 @@ export class ReceiptBatcher {
       // A checkpoint stays put; the tip moves whenever a caller creates a task, and a record list that ends at
       // an old tip fails (TaskRecordsMismatch). Under load, prefer the checkpoint.
       const checkpoint = (reach / CHECKPOINT_INTERVAL) * CHECKPOINT_INTERVAL;
-      if (checkpoint >= batchEnd && checkpoint > receipted) {
+      // With tasks queued behind the batch (load), the tip is about to move: any checkpoint past the first
+      // unreceipted task will do, and the batch is cut to end there. Without, the tip covers the whole batch.
+      if (checkpoint > receipted && (checkpoint >= batchEnd || created > batchEnd)) {
         const head = await this.o.chain.contracts.tasks.read.checkpointOf([contractId, checkpoint]);
         if (/^0x0+$/.test(head) === false) {
           end = checkpoint;

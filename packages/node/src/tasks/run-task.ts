@@ -263,7 +263,8 @@ function versionWord(version: bigint): Hex {
   return `0x${version.toString(16).padStart(64, '0')}` as Hex;
 }
 
-function receiptOf(entry: TaskEntry, status: 1 | 2 | 3, gasUsed: bigint): StoredReceipt {
+/** A receipt with no outputs: skipped (no fee) or failure (charged `gasUsed`). */
+export function receiptOf(entry: TaskEntry, status: 1 | 2 | 3, gasUsed: bigint): StoredReceipt {
   return {
     taskId: entry.taskId,
     status,
