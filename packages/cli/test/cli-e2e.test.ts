@@ -188,6 +188,13 @@ describe('mosaic CLI end to end on a devnet', { timeout: 300_000 }, () => {
     assert.match(withdraw.stderr, /mosaic stake logout/);
   });
 
+  it('a node that does not answer is named, with exit 2', async () => {
+    const closed = 'http://127.0.0.1:9';
+    const task = await mosaic(['task', taskId, '--node-rpc', closed], workDir);
+    assert.equal(task.code, EXIT.UNREACHABLE);
+    assert.match(task.stderr, /node unreachable at http:\/\/127\.0\.0\.1:9/);
+  });
+
   it('SIGINT stops the devnet, its nodes and anvil: no process it started is left', async () => {
     const anvilPid = Number(/anvil pid (\d+)/.exec(stdout)?.[1]);
     const pids = [devnet.pid as number, anvilPid, ...env.pids.nodes];

@@ -1,17 +1,20 @@
 // The mosaic command as a user meets it, without a network: help with examples on every command, flag
 // validation, exit codes, and errors that name what failed and what to do.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nodeRegistryAbi } from '@mosaic/contracts';
 import type { Command } from 'commander';
+import { ContractFunctionRevertedError, encodeErrorResult } from 'viem';
 import { readKeyFile } from '../src/cli/connection.js';
-import type { CliError } from '../src/cli/errors.js';
+import { type CliError, toCliError } from '../src/cli/errors.js';
 import { EXIT } from '../src/cli/exit-codes.js';
 import { createProgram } from '../src/program.js';
 
@@ -252,6 +255,59 @@ describe('mosaic CLI', { timeout: 120_000 }, () => {
       mosaic(['call', join(dir, 'm.json'), 'compare', '--contract', '1', '--args-file', argsFile, '--no-prompt']),
     );
     assert.match(wrongType.stderr, /argument b: expected an integer/);
+  });
+
+  it('Ctrl-C while waiting for the chain exits 130 with one line', async () => {
+    // A "chain" that accepts requests and never answers: the command is waiting when SIGINT arrives.
+    let requested: () => void = () => {};
+    const request = new Promise<void>((resolve) => {
+      requested = resolve;
+    });
+    const server = createHttpServer(() => requested());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const child = spawn(process.execPath, [BIN, 'status', '--chain-rpc', url, '--deployment', 'x.json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await request;
+    child.kill('SIGINT');
+    assert.equal(await exited, EXIT.INTERRUPTED);
+    assert.match(stderr, /^mosaic status: interrupted \(SIGINT\)\n$/);
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('reverts become sentences: stake below the minimum says how much more and the command to run', () => {
+    const data = encodeErrorResult({
+      abi: nodeRegistryAbi,
+      errorName: 'StakeBelowMinimum',
+      args: [10_000n * 10n ** 18n, 25_000n * 10n ** 18n],
+    });
+    const error = toCliError(new ContractFunctionRevertedError({ abi: nodeRegistryAbi, data, functionName: 'login' }));
+    assert.equal(error.exitCode, EXIT.REJECTED);
+    assert.equal(error.message, 'stake 10000 MOS is below the minimum 25000 MOS: 15000 MOS more is needed');
+    assert.equal(error.hint, 'deposit it with `mosaic stake deposit 15000`');
+    const unbonding = toCliError(
+      new ContractFunctionRevertedError({
+        abi: nodeRegistryAbi,
+        data: encodeErrorResult({ abi: nodeRegistryAbi, errorName: 'Unbonding', args: [3n, 5n] }),
+        functionName: 'withdraw',
+      }),
+    );
+    assert.match(unbonding.message, /unbonding until epoch 5 \(now 3\)/);
+  });
+
+  it('result without the saved task explains that only the caller can open it (exit 1)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mosaic-cli-result-'));
+    const error = await failure(mosaic(['result', '12345'], {}, dir));
+    assert.equal(error.code, EXIT.USAGE);
+    assert.match(error.stderr, /no saved task 12345 in \.mosaic\/tasks: only the caller holds the key/);
+    assert.match(error.stderr, /mosaic task 12345/);
   });
 
   it('keys create writes a 0600 key file and prints no secret; keys show reads it back; passphrase errors are one line', async () => {

@@ -8,7 +8,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assertMosaicAddresses, type MosaicAddresses } from '@mosaic/contracts';
-import { loadKeys } from '@mosaic/node';
 import { type Command, Option } from 'commander';
 import type { Account, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -229,6 +228,7 @@ export async function readKeyFile(file: string): Promise<Hex> {
 
 /** A node's keys; asks for the passphrase (not echoed) when the file is encrypted and none was given. */
 export async function loadNodeKeys(dataDir: string, passphraseFile?: string) {
+  const { loadKeys } = await import('@mosaic/node'); // lazily: a second to import
   let passphrase: string | undefined;
   if (passphraseFile) {
     try {

@@ -3,7 +3,6 @@
  * translated here (viem, the client SDK, the node's key store) so that no stack trace reaches the terminal.
  */
 import { MosaicClientError, NodeRpcError, TaskFailedError } from '@mosaic/client';
-import { KeyFileError, WrongPassphraseError } from '@mosaic/node';
 import { BaseError, ContractFunctionRevertedError, formatUnits } from 'viem';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
@@ -89,10 +88,12 @@ function isConnectionFailure(text: string): boolean {
 /** Any error as a CliError. `context` names the URLs used, for unreachable errors. */
 export function toCliError(error: unknown, context: { chainRpc?: string; nodeRpc?: string } = {}): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof WrongPassphraseError) {
+  // By name: @mosaic/node (whose classes these are) takes a second to import, and most commands never need it.
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'WrongPassphraseError') {
     return usageError('wrong passphrase for the key file', 'set MOSAIC_PASSPHRASE or pass --passphrase-file');
   }
-  if (error instanceof KeyFileError) return usageError(error.message);
+  if (name === 'KeyFileError') return usageError((error as Error).message);
   if (error instanceof TaskFailedError) return new CliError(error.message, EXIT.TASK_FAILED);
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError) as

@@ -7,7 +7,7 @@ import ora, { type Ora } from 'ora';
 import { formatUnits } from 'viem';
 import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 import { DEFAULT_DEVNET_DIR } from '../devnet/env-file.js';
-import { Devnet, type DevnetProgress, DevnetStoppedError, type DevnetSummary } from '../devnet/index.js';
+import type { DevnetProgress, DevnetSummary } from '../devnet/index.js';
 
 interface DevnetFlags {
   nodes: number;
@@ -41,6 +41,8 @@ export function register(program: Command): void {
     .action(async (flags: DevnetFlags) => {
       const out = flags.json ? process.stderr : process.stdout;
       const reporter = progressReporter(out);
+      // Imported here: the devnet pulls in @mosaic/node, a second to load, which other commands need not pay.
+      const { Devnet, DevnetStoppedError } = await import('../devnet/index.js');
       const devnet = new Devnet({
         nodes: flags.nodes,
         dataDir: flags.dataDir,

@@ -1,6 +1,5 @@
 /** `mosaic keys create|show`: the node's key file in a data directory (secrets are never printed). */
 import { readFile } from 'node:fs/promises';
-import { createKeys, loadKeys } from '@mosaic/node';
 import type { Command } from 'commander';
 import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
@@ -21,6 +20,7 @@ export function register(program: Command): void {
     .addHelpText('after', `\nExample:\n  $ mosaic keys create --data-dir ./node-1 --json\n\n${EXIT_CODE_HELP}`)
     .action(async (flags: KeyFlags) => {
       const passphrase = await passphraseOf(flags);
+      const { createKeys } = await import('@mosaic/node');
       const loaded = await createKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
       print({ ...loaded.keys.toJSON(), file: loaded.file, encrypted: passphrase !== undefined }, flags.json);
     });
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .addHelpText('after', `\nExample:\n  $ mosaic keys show --data-dir .mosaic-devnet/node-1\n\n${EXIT_CODE_HELP}`)
     .action(async (flags: KeyFlags) => {
       const passphrase = await passphraseOf(flags);
+      const { loadKeys } = await import('@mosaic/node');
       const loaded = await loadKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
       print(loaded.toJSON(), flags.json);
     });

@@ -1,5 +1,4 @@
 /** `mosaic node`: runs a secret node until SIGINT / SIGTERM. */
-import { ConfigError, loadConfig, MosaicNode, stopOnSignals } from '@mosaic/node';
 import type { Command } from 'commander';
 import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
@@ -53,6 +52,8 @@ export function register(program: Command): void {
         EXIT_CODE_HELP,
     )
     .action(async (flags: NodeFlags) => {
+      // Imported here: @mosaic/node takes a second to load, which every other command would pay.
+      const { ConfigError, loadConfig, MosaicNode, stopOnSignals } = await import('@mosaic/node');
       let config: Awaited<ReturnType<typeof loadConfig>>;
       try {
         config = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), flags: toConfig(flags) });

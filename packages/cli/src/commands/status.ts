@@ -2,8 +2,17 @@
 import { epochsAbi, nodeRegistryAbi, secretContractsAbi } from '@mosaic/contracts';
 import type { Command } from 'commander';
 import { type Address, formatUnits, type Hex, type PublicClient, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { epochState, publicClientOf } from '../cli/chain.js';
-import { addNetworkOptions, type ConnectionFlags, loadNodeKeys, probeNode, resolveNetwork } from '../cli/connection.js';
+import {
+  addAccountOptions,
+  addNetworkOptions,
+  type ConnectionFlags,
+  loadNodeKeys,
+  probeNode,
+  readKeyFile,
+  resolveNetwork,
+} from '../cli/connection.js';
 import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 import { integerIn } from '../cli/parsers.js';
 import { action } from '../cli/run.js';
@@ -32,9 +41,8 @@ export function register(program: Command): void {
     .description('show the network: chain, block, epoch, nodes and stake, committees of deployed contracts, my node')
     .option('--contracts <n>', 'show the committees of the last n deployed contracts', integerIn(0, 1000), 10);
   addNetworkOptions(command);
+  addAccountOptions(command, "a node's data directory: show that node ('my node'; --key-file: its operator key)");
   command
-    .option('-d, --data-dir <dir>', "a node's data directory: show that node ('my node')")
-    .option('--passphrase-file <file>', 'passphrase of an encrypted key file (or MOSAIC_PASSPHRASE)')
     .option('--json', 'print the status as JSON')
     .addHelpText(
       'after',
@@ -61,22 +69,26 @@ export function register(program: Command): void {
         const contracts = await contractStatuses(client, network.addresses, epoch, flags.contracts);
 
         let myNode: Record<string, unknown> | undefined;
-        if (flags.dataDir) {
-          const keys = await loadNodeKeys(flags.dataDir, flags.passphraseFile);
+        if (flags.dataDir || flags.keyFile) {
+          // Only public parts: the operator address (and, from a data dir, the peer id and X25519 key).
+          const keys = flags.dataDir ? await loadNodeKeys(flags.dataDir, flags.passphraseFile) : undefined;
+          const operator = keys
+            ? keys.operator.address
+            : privateKeyToAccount(await readKeyFile(flags.keyFile as string)).address;
           const info = (await client.readContract({
             address: a.nodeRegistry,
             abi: nodeRegistryAbi,
             functionName: 'nodeOf',
-            args: [keys.operator.address],
+            args: [operator],
           })) as { registered: boolean; loggedIn: boolean; stake: bigint; withdrawableFromEpoch: bigint };
           myNode = {
-            dataDir: flags.dataDir,
-            ...keys.toJSON(),
+            ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+            ...(keys ? keys.toJSON() : { operator }),
             registered: info.registered,
             loggedIn: info.loggedIn,
             stake: info.stake,
             withdrawableFromEpoch: info.withdrawableFromEpoch,
-            committees: contracts.filter((c) => c.committee.includes(keys.operator.address)).map((c) => c.id),
+            committees: contracts.filter((c) => c.committee.includes(operator)).map((c) => c.id),
           };
         }
         let node: Record<string, unknown> | undefined;
@@ -122,7 +134,7 @@ export function register(program: Command): void {
           ...(node ? [`node         ${node.url} ${node.reachable ? 'answers' : 'does not answer'}`] : []),
           ...(myNode
             ? [
-                `my node      ${String(myNode.operator)} ${myNode.registered ? '' : 'not registered'}${myNode.loggedIn ? 'logged in' : 'logged out'}, stake ${mos(myNode.stake as bigint)}, peer ${String(myNode.peerId)}`,
+                `my node      ${String(myNode.operator)} ${myNode.registered ? '' : 'not registered, '}${myNode.loggedIn ? 'logged in' : 'logged out'}, stake ${mos(myNode.stake as bigint)}${myNode.peerId ? `, peer ${String(myNode.peerId)}` : ''}`,
                 `             in the committees of contract(s) ${(myNode.committees as bigint[]).join(', ') || 'none'}`,
               ]
             : []),
