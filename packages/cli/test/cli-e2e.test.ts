@@ -195,6 +195,16 @@ describe('mosaic CLI end to end on a devnet', { timeout: 300_000 }, () => {
     assert.match(task.stderr, /node unreachable at http:\/\/127\.0\.0\.1:9/);
   });
 
+  it('a second devnet on the same data directory is refused while the first runs (even with --reset)', async () => {
+    const second = await mosaic(
+      ['devnet', '--nodes', '3', '--reset', '--data-dir', join(workDir, '.mosaic-devnet')],
+      workDir,
+    );
+    assert.equal(second.code, EXIT.USAGE);
+    assert.match(second.stderr, new RegExp(`a devnet \\(pid ${devnet.pid}\\) is already running`));
+    assert.ok(existsSync(join(workDir, '.mosaic-devnet', 'devnet.json')), 'nothing was wiped');
+  });
+
   it('SIGINT stops the devnet, its nodes and anvil: no process it started is left', async () => {
     const anvilPid = Number(/anvil pid (\d+)/.exec(stdout)?.[1]);
     const pids = [devnet.pid as number, anvilPid, ...env.pids.nodes];

@@ -7,12 +7,14 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { nodeRegistryAbi } from '@mosaic/contracts';
 import type { Command } from 'commander';
 import { ContractFunctionRevertedError, encodeErrorResult } from 'viem';
+import { askFor } from '../src/cli/args.js';
 import { readKeyFile } from '../src/cli/connection.js';
 import { type CliError, toCliError } from '../src/cli/errors.js';
 import { EXIT } from '../src/cli/exit-codes.js';
@@ -308,6 +310,31 @@ describe('mosaic CLI', { timeout: 120_000 }, () => {
     assert.equal(error.code, EXIT.USAGE);
     assert.match(error.stderr, /no saved task 12345 in \.mosaic\/tasks: only the caller holds the key/);
     assert.match(error.stderr, /mosaic task 12345/);
+  });
+
+  it('a missing secret argument is asked for without echo; a public one in the clear', async () => {
+    const typed = async (visibility: string, answer: string) => {
+      const input = new PassThrough();
+      let shown = '';
+      const output = new Writable({
+        write(chunk, _encoding, done) {
+          shown += chunk.toString();
+          done();
+        },
+      });
+      const asked = askFor(
+        { name: 'a', visibility, type: { kind: 'int', bits: 64, arrayLength: 0 } },
+        { input, output },
+      );
+      setTimeout(() => input.write(`${answer}\n`), 100);
+      return { value: await asked, shown };
+    };
+    const secret = await typed('secret', '918273645');
+    assert.equal(secret.value, '918273645');
+    assert.match(secret.shown, /a \(secret int64\)/, 'the prompt names the argument and its type');
+    assert.doesNotMatch(secret.shown, /918273645|9182/, 'the typed secret is not echoed');
+    const open = await typed('public', '42');
+    assert.equal(open.value, '42');
   });
 
   it('keys create writes a 0600 key file and prints no secret; keys show reads it back; passphrase errors are one line', async () => {

@@ -81,12 +81,18 @@ export interface CollectedArgs {
   inputs: InputLike[];
 }
 
+/** Where prompts read and write (a terminal by default; streams in tests). */
+export interface PromptStreams {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+}
+
 export async function collectCallArgs(
   compiled: CompiledContract,
   fn: string,
   fromFlags: Record<string, string>,
   fromFile: Record<string, unknown>,
-  options: { prompt: boolean },
+  options: { prompt: boolean; streams?: PromptStreams },
 ): Promise<CollectedArgs> {
   if (!Object.hasOwn(compiled.functions, fn)) {
     throw usageError(
@@ -114,21 +120,26 @@ export async function collectCallArgs(
           `pass --arg ${input.name}=<value> or --args-file <file.json>; on a terminal the CLI asks for it`,
         );
       }
-      raw = await ask(input);
+      raw = await askFor(input, options.streams ?? {});
     }
     values[input.name] = convert(input, raw);
   }
   return { values, inputs };
 }
 
-async function ask(input: InputLike): Promise<string> {
+/** Asks for one argument: a secret one without echo (@inquirer/password, no mask), a public one in the clear. */
+export async function askFor(input: InputLike, streams: PromptStreams): Promise<string> {
   const message = `${input.name} (${input.visibility} ${formatType(input.type)})`;
   if (input.visibility === 'secret') {
     const { default: password } = await import('@inquirer/password');
-    return password({ message, mask: false });
+    const context = {
+      ...(streams.input ? { input: streams.input } : {}),
+      output: streams.output ?? process.stderr,
+    } as Parameters<typeof password>[1];
+    return password({ message, mask: false }, context);
   }
   const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input: streams.input ?? process.stdin, output: streams.output ?? process.stderr });
   try {
     return await rl.question(`${message}: `);
   } finally {

@@ -12,7 +12,7 @@
  * contracts), the suite is deployed afresh and the node stores, which describe another chain, are cleared.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -181,6 +181,13 @@ export class Devnet {
 
   private async run(): Promise<DevnetSummary> {
     const { dataDir, nodeCount: n } = this;
+    // Two devnets on one data directory would share (and corrupt) the chain state and the node stores.
+    const running = await readDevnetEnvironment(dataDir).catch(() => undefined);
+    if (running && running.pids.devnet !== process.pid && isDevnetProcess(running.pids.devnet)) {
+      throw new Error(
+        `a devnet (pid ${running.pids.devnet}) is already running with ${dataDir}: stop it (Ctrl-C) or pass another --data-dir`,
+      );
+    }
     if (this.options.reset) {
       await rm(dataDir, { recursive: true, force: true });
       this.progress({ type: 'info', text: `--reset: wiped ${dataDir}` });
@@ -188,7 +195,7 @@ export class Devnet {
     await mkdir(dataDir, { recursive: true });
     const deploymentsDir = join(dataDir, 'deployments');
     const stateFile = join(dataDir, 'anvil-state.json');
-    const previous = await readDevnetEnvironment(dataDir).catch(() => undefined);
+    const previous = this.options.reset ? undefined : await readDevnetEnvironment(dataDir).catch(() => undefined);
     const hadState = existsSync(stateFile);
 
     const anvil = await this.step(
@@ -545,6 +552,20 @@ export class Devnet {
 export async function startDevnet(options: DevnetOptions = {}): Promise<{ devnet: Devnet; summary: DevnetSummary }> {
   const devnet = new Devnet(options);
   return { devnet, summary: await devnet.start() };
+}
+
+/** Whether `pid` is a live `mosaic devnet` (its command line is checked where /proc exists: pids are reused). */
+function isDevnetProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('devnet');
+  } catch {
+    return true;
+  }
 }
 
 function bytesToHex0x(bytes: Uint8Array): Hex {
