@@ -25,12 +25,23 @@ const BATCH = 100_000;
 const ROUNDS = 5;
 
 async function mulRate(n: number): Promise<number> {
+  return (BATCH * ROUNDS) / ((await mulTime(n, BATCH, ROUNDS)) / 1000);
+}
+
+/** Milliseconds per multiplication of one element: the latency of a round trip through the committee. */
+async function mulLatency(n: number): Promise<number> {
+  const rounds = 200;
+  return (await mulTime(n, 1, rounds)) / rounds;
+}
+
+/** The slowest party's time for `rounds` multiplications of `batch` elements among n worker processes. */
+async function mulTime(n: number, batch: number, rounds: number): Promise<number> {
   const t = (n - 1) >> 1;
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < n; i++) workers.push(await spawnWorker());
-    const xs = share(vec.random(BATCH), n, t);
-    const ys = share(vec.random(BATCH), n, t);
+    const xs = share(vec.random(batch), n, t);
+    const ys = share(vec.random(batch), n, t);
     const members = workers.map((w) => ({ peerId: w.peerId, addr: w.addrs[0] }));
     const sessionId = randomBytes(32).toString('hex');
     workers.forEach((w, i) => {
@@ -43,7 +54,7 @@ async function mulRate(n: number): Promise<number> {
         x: toBase64(xs[i]),
         y: toBase64(ys[i]),
         warmup: 1,
-        rounds: ROUNDS,
+        rounds,
         reveal: false,
       };
       w.send(request);
@@ -53,9 +64,11 @@ async function mulRate(n: number): Promise<number> {
     for (const r of results) {
       if (r.type !== 'result') throw new Error(`worker failed: ${JSON.stringify(r)}`);
       slowest = Math.max(slowest, Number(r.ms));
+      if (process.env.MOSAIC_BENCH_CPU)
+        console.error(`party ms ${Number(r.ms).toFixed(0)} cpu ${Number(r.cpuMs).toFixed(0)}`);
     }
     // The parties advance in lock-step, so the slowest party's time is the committee's.
-    return (BATCH * ROUNDS) / (slowest / 1000);
+    return slowest;
   } finally {
     await Promise.allSettled(workers.map((w) => w.stop()));
   }
@@ -133,6 +146,7 @@ async function idleNodeRss(): Promise<number> {
 export async function run(record: Record): Promise<void> {
   record({ name: 'p2p.mul.n3', value: Math.round(await mulRate(3)), unit: 'mul/s' });
   record({ name: 'p2p.mul.n5', value: Math.round(await mulRate(5)), unit: 'mul/s' });
+  record({ name: 'p2p.mul1.n5.latency', value: Math.round((await mulLatency(5)) * 100) / 100, unit: 'ms' });
   record({ name: 'p2p.dht.find.p50', value: Math.round((await dhtFindP50()) * 100) / 100, unit: 'ms' });
   record({ name: 'node.rss.idle', value: Math.round(await idleNodeRss()), unit: 'MB' });
 }

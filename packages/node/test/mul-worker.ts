@@ -48,10 +48,17 @@ async function main(): Promise<void> {
         let z = x;
         for (let i = 0; i < request.warmup; i++) z = await mul(party, x, y);
         const start = performance.now();
+        const cpuStart = process.cpuUsage();
         for (let i = 0; i < request.rounds; i++) z = await mul(party, x, y);
         const ms = performance.now() - start;
+        const cpu = process.cpuUsage(cpuStart);
         const opened = request.reveal ? await open(party, z) : undefined;
-        print({ type: 'result', ms, ...(opened ? { z: toBase64(opened) } : {}) });
+        print({
+          type: 'result',
+          ms,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          ...(opened ? { z: toBase64(opened) } : {}),
+        });
       } finally {
         transport.close();
       }

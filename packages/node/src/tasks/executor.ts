@@ -425,7 +425,9 @@ export class TaskExecutor {
     const key = taskKey(entry.contractId, entry.sequence);
     const committee = await o.membership.committee(entry.contractId, entry.epoch);
     const module = await this.moduleOf(entry.contractId);
+    const started = performance.now();
     const bundle = await this.waitBundle(entry);
+    const bundleAt = performance.now();
     const stored = await this.state.get(entry.contractId);
     const stateful = module.state.length > 0;
     if (stateful && (stored?.version ?? 0n) !== entry.sequence) {
@@ -449,6 +451,8 @@ export class TaskExecutor {
       openTimeoutMs: 30_000,
     });
     let outcome: Awaited<ReturnType<typeof runTask>>;
+    const runAt = performance.now();
+    let rounds = 0;
     try {
       const party = new Party({ transport: session.transport, t: committee.t, timeoutMs: o.roundTimeoutMs ?? 20_000 });
       outcome = await runTask({
@@ -463,9 +467,11 @@ export class TaskExecutor {
         x25519SecretKey: o.keys.x25519SecretKey,
         party,
       });
+      rounds = party.stats.rounds;
     } finally {
       session.transport.close();
     }
+    const doneAt = performance.now();
     const batch = o.store.batch();
     const done = await this.book.update(
       entry.taskId,
@@ -498,6 +504,13 @@ export class TaskExecutor {
         taskId: String(entry.taskId),
         receiptStatus: outcome.receiptStatus,
         ...(outcome.error ? { reason: outcome.error } : {}),
+        // Where the time went (ms): waiting for the bundle, the MPC session (connect + rounds), storing.
+        ms: {
+          bundle: Math.round(bundleAt - started),
+          session: Math.round(doneAt - runAt),
+          store: Math.round(performance.now() - doneAt),
+        },
+        rounds,
       },
       'task completed',
     );
