@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -149,6 +149,29 @@ describe('mosaic CLI end to end on a devnet', { timeout: 300_000 }, () => {
       'call (human output)',
     );
     assert.match(human.stdout, /aIsRicher = true/);
+
+    // Arguments from a JSON file, one overridden by a flag.
+    const argsFile = join(project(), 'args.json');
+    await writeFile(argsFile, JSON.stringify({ a: '3', b: -40 }));
+    const fromFile = ok(
+      await mosaic(
+        [
+          'call',
+          'contract.artifact.json',
+          'compare',
+          '--contract',
+          contractId,
+          '--args-file',
+          argsFile,
+          '--arg',
+          'a=-41',
+          '--json',
+        ],
+        project(),
+      ),
+      'call --args-file',
+    );
+    assert.deepEqual(JSON.parse(fromFile.stdout).outputs, { aIsRicher: false }, '-41 > -40 is false');
   });
 
   it('result and task fetch the call again; an unknown contract is refused (exit 3)', async () => {

@@ -2,7 +2,7 @@
 import { nodeRegistryAbi } from '@mosaic/contracts';
 import type { Command } from 'commander';
 import { readArtifact } from '../cli/artifact.js';
-import { connectClient, publicClientOf, reachEpoch } from '../cli/chain.js';
+import { connectClient, epochState, publicClientOf, reachEpoch } from '../cli/chain.js';
 import {
   addAccountOptions,
   addNetworkOptions,
@@ -59,7 +59,15 @@ export function register(program: Command): void {
         if (!deployed.codeStored) out.note(`warning: the node did not take the code: ${deployed.codeError}`);
         out.done(`Deployed ${artifact.name} as contract #${deployed.contractId} (tx ${deployed.transactionHash})`);
         let active = false;
-        if (flags.wait) {
+        if (!flags.wait) {
+          const state = await epochState(publicClientOf(network), network.addresses);
+          active = state.epoch >= deployed.activeFromEpoch;
+          if (!active) {
+            out.note(
+              `The contract activates at epoch ${deployed.activeFromEpoch} (now ${state.epoch}; the next epoch can start at block ${state.nextAdvanceBlock}, now ${state.block}).`,
+            );
+          }
+        } else {
           out.progress(`Waiting for epoch ${deployed.activeFromEpoch}, when the contract activates`);
           await reachEpoch(network, account, deployed.activeFromEpoch, {
             timeoutMs: flags.timeout * 1000,

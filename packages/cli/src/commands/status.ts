@@ -66,7 +66,12 @@ export function register(program: Command): void {
           functionName: 'epochInfo',
           args: [epoch],
         })) as [Hex, bigint, bigint, bigint];
-        const contracts = await contractStatuses(client, network.addresses, epoch, flags.contracts);
+        const { count: contractCount, contracts } = await contractStatuses(
+          client,
+          network.addresses,
+          epoch,
+          flags.contracts,
+        );
 
         let myNode: Record<string, unknown> | undefined;
         if (flags.dataDir || flags.keyFile) {
@@ -115,6 +120,7 @@ export function register(program: Command): void {
             totalStake,
             list: operators.map((operator, i) => ({ operator, stake: stakes[i] })),
           },
+          contractCount,
           contracts,
           ...(node ? { node } : {}),
           ...(myNode ? { myNode } : {}),
@@ -126,7 +132,7 @@ export function register(program: Command): void {
           `snapshot     ${epochNodes} node(s), ${mos(epochStake)} in epoch ${epoch}`,
           `active nodes ${operators.length}, ${mos(totalStake)} staked (logged in now; they join committees at the next epoch)`,
           ...operators.map((o, i) => `  ${o}  ${mos(stakes[i] ?? 0n)}`),
-          `contracts    ${contracts.length === 0 ? 'none deployed' : ''}`,
+          `contracts    ${contracts.length === 0 ? 'none deployed' : `${contractCount} deployed${contractCount > BigInt(contracts.length) ? `, the last ${contracts.length} shown` : ''}`}`,
           ...contracts.map(
             (c) =>
               `  #${c.id} n=${c.n} t=${c.t} code ${c.codeHash.slice(0, 10)}… ${c.active ? `committee: ${c.committee.map((m) => m.slice(0, 8)).join(' ')}` : `activates at epoch ${c.activeFromEpoch}`}`,
@@ -149,7 +155,7 @@ async function contractStatuses(
   addresses: Parameters<typeof epochState>[1],
   epoch: bigint,
   limit: number,
-): Promise<ContractStatus[]> {
+): Promise<{ count: bigint; contracts: ContractStatus[] }> {
   const count = (await client.readContract({
     address: addresses.secretContracts,
     abi: secretContractsAbi,
@@ -157,8 +163,8 @@ async function contractStatuses(
   })) as bigint;
   const ids: bigint[] = [];
   for (let id = count; id >= 1n && ids.length < limit; id--) ids.unshift(id);
-  return Promise.all(
-    ids.map(async (id) => {
+  const contracts = await Promise.all(
+    ids.map(async (id): Promise<ContractStatus> => {
       const record = (await client.readContract({
         address: addresses.secretContracts,
         abi: secretContractsAbi,
@@ -188,4 +194,5 @@ async function contractStatuses(
       };
     }),
   );
+  return { count, contracts };
 }
