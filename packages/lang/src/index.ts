@@ -65,6 +65,7 @@ export {
   type ExecuteResult,
   type ExecuteStats,
   execute,
+  executeMany,
 } from './interpreter/execute.js';
 // the IR
 export { decodeStructure, encodeModule } from './ir/encoding.js';

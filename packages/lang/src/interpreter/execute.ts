@@ -73,18 +73,35 @@ export async function execute(
   fnName: string,
   input: ExecuteInput,
 ): Promise<ExecuteResult> {
+  const [result] = await executeMany(party, contract, fnName, [input]);
+  return result as ExecuteResult;
+}
+
+/**
+ * Runs `inputs.length` independent calls of one function together: every call follows the same schedule, so
+ * the interactive instructions of a layer run as one engine call across all of them, and k calls take the
+ * rounds of one. A committee uses this to run many tasks of a contract in one session. Every party must pass
+ * the calls in the same order. The stats are those of the whole run.
+ */
+export async function executeMany(
+  party: Party,
+  contract: ValidatedModule | CompiledContract,
+  fnName: string,
+  inputs: readonly ExecuteInput[],
+): Promise<ExecuteResult[]> {
   const module = 'module' in contract ? contract.module : contract;
   const f = module.functions.find((x) => x.name === fnName);
   if (!f) throw new ExecutionError(`contract ${module.name} has no function ${fnName}`);
+  if (inputs.length === 0) return [];
   const start = { ...party.stats };
-  const regs = new Array<Reg>(f.instructions.length);
+  const regs = inputs.map(() => new Array<Reg>(f.instructions.length));
   const plan = schedule(f.instructions, f.registerTypes);
-  const inputs = bindInputs(f, input);
-  const stateIn = bindState(module, input.state);
+  const bound = inputs.map((input) => bindInputs(f, input));
+  const statesIn = inputs.map((input) => bindState(module, input.state));
 
   // One preprocessing round for the whole call, when it is small enough for the engine to make at once:
   // every later batch then finds its double sharings in the pool instead of spending a round on them.
-  const needed = doubleSharingsNeeded(f, plan, party.t);
+  const needed = doubleSharingsNeeded(f, plan, party.t) * inputs.length;
   if (needed > 0) await party.pre.reserveDoubleSharings(needed);
 
   let engineCalls = 0;
@@ -97,20 +114,19 @@ export async function execute(
       engineCalls++;
       await runBatch(party, kind, list, f, regs);
     }
-    for (const i of layer.local) regs[i] = local(f, i, regs, inputs, stateIn);
+    for (const i of layer.local) {
+      for (let c = 0; c < inputs.length; c++) regs[c]![i] = local(f, i, regs[c]!, bound[c]!, statesIn[c]!);
+    }
   }
 
-  const result = collectResults(f, regs, stateIn);
-  return {
-    ...result,
-    stats: {
-      rounds: party.stats.rounds - start.rounds,
-      bytesSent: party.stats.bytesSent - start.bytesSent,
-      bytesReceived: party.stats.bytesReceived - start.bytesReceived,
-      layers,
-      engineCalls,
-    },
+  const stats: ExecuteStats = {
+    rounds: party.stats.rounds - start.rounds,
+    bytesSent: party.stats.bytesSent - start.bytesSent,
+    bytesReceived: party.stats.bytesReceived - start.bytesReceived,
+    layers,
+    engineCalls,
   };
+  return regs.map((r, c) => ({ ...collectResults(f, r, statesIn[c]!), stats }));
 }
 
 /** Engine calls within a layer go in this order, the same at every party. */
@@ -176,60 +192,60 @@ async function runBatch(
   kind: BatchKind,
   list: readonly number[],
   f: ValidatedFunction,
-  regs: Reg[],
+  copies: Reg[][],
 ): Promise<void> {
   const ins = list.map((i) => f.instructions[i]);
   const sizes = list.map((i) => f.registerTypes[i].length);
-  const split = (all: FieldVector): FieldVector[] => {
+  // Operands gathered copy by copy, instruction by instruction; results are split back the same way.
+  const gather = (operand: (x: Instruction, regs: Reg[]) => FieldVector): FieldVector =>
+    vec.concat(copies.flatMap((regs) => ins.map((x) => operand(x, regs))));
+  const scatter = (all: FieldVector, finish: (k: number, part: FieldVector, regs: Reg[]) => Reg): void => {
     let at = 0;
-    return sizes.map((n) => {
-      const part = vec.slice(all, at, at + n);
-      at += n;
-      return part;
-    });
+    for (const regs of copies) {
+      list.forEach((i, k) => {
+        const part = vec.slice(all, at, at + sizes[k]);
+        at += sizes[k];
+        regs[i] = finish(k, part, regs);
+      });
+    }
   };
   switch (kind) {
     case 'multiply': {
-      const xs: FieldVector[] = [];
-      const ys: FieldVector[] = [];
-      for (const x of ins) {
-        const [l, r] = productOperands(x, regs);
-        xs.push(l);
-        ys.push(r);
-      }
-      const products = split(await mul(party, vec.concat(xs), vec.concat(ys)));
-      list.forEach((i, k) => {
-        regs[i] = { secret: true, v: finishProduct(ins[k], products[k], regs) };
-      });
+      const products = await mul(
+        party,
+        gather((x, regs) => productOperands(x, regs)[0]),
+        gather((x, regs) => productOperands(x, regs)[1]),
+      );
+      scatter(products, (k, part, regs) => ({ secret: true, v: finishProduct(ins[k], part, regs) }));
       return;
     }
     case 'fixedMultiply': {
-      const xs = ins.map((x) => regs[(x as { a: number }).a].v);
-      const ys = ins.map((x) => regs[(x as { b: number }).b].v);
-      const products = split(
-        await fixedMul(party, vec.concat(xs), vec.concat(ys), { f: FIXED_FRACTION_BITS, k: FIXED_TOTAL_BITS }),
+      const products = await fixedMul(
+        party,
+        gather((x, regs) => regs[(x as { a: number }).a].v),
+        gather((x, regs) => regs[(x as { b: number }).b].v),
+        { f: FIXED_FRACTION_BITS, k: FIXED_TOTAL_BITS },
       );
-      list.forEach((i, k) => {
-        regs[i] = { secret: true, v: products[k] };
-      });
+      scatter(products, (_k, part) => ({ secret: true, v: part }));
       return;
     }
     case 'compare':
     case 'equal': {
       const k = Math.max(...ins.map((x) => comparisonBits(x, f))) + 1;
-      const diffs = vec.concat(ins.map((x) => difference(x, regs)));
-      const bits = split(kind === 'compare' ? await lessThanZero(party, diffs, k) : await equalsZero(party, diffs, k));
-      list.forEach((i, j) => {
+      const diffs = gather((x, regs) => difference(x, regs));
+      const bits = kind === 'compare' ? await lessThanZero(party, diffs, k) : await equalsZero(party, diffs, k);
+      scatter(bits, (j, part) => {
         const negate = ins[j].op === 'Le' || ins[j].op === 'Ge' || ins[j].op === 'Ne';
-        regs[i] = { secret: true, v: negate ? oneMinus(bits[j]) : bits[j] };
+        return { secret: true, v: negate ? oneMinus(part) : part };
       });
       return;
     }
     case 'open': {
-      const opened = split(await open(party, vec.concat(ins.map((x) => regs[(x as { a: number }).a].v))));
-      list.forEach((i, k) => {
-        regs[i] = { secret: false, v: opened[k] };
-      });
+      const opened = await open(
+        party,
+        gather((x, regs) => regs[(x as { a: number }).a].v),
+      );
+      scatter(opened, (_k, part) => ({ secret: false, v: part }));
       return;
     }
   }
