@@ -377,10 +377,31 @@ export class TaskExecutor {
   private async serveResult(req: Uint8Array): Promise<Uint8Array> {
     if (req.length !== 32) throw new RemoteError('result request is a 32-byte task id');
     const taskId = BigInt(bytesToHex(req));
-    const entry = await this.book.get(taskId);
+    let entry = await this.book.get(taskId);
+    // The members finish a task within moments of each other: one still writing its result is waited for.
+    if (entry && entry.member > 0 && !isFinal(entry)) entry = await this.untilFinal(taskId, 5_000);
     const result = entry ? await this.results.get(taskKey(entry.contractId, entry.sequence)) : undefined;
     if (!result) throw new RemoteError('no result here');
     return new TextEncoder().encode(JSON.stringify(result));
+  }
+
+  /** The task's entry once it is final here, or as it stands after `ms`. */
+  private async untilFinal(taskId: bigint, ms: number): Promise<TaskEntry | undefined> {
+    let stop: (() => void) | undefined;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      const off = this.book.onUpdate((e) => {
+        if (e.taskId === taskId && isFinal(e)) resolve();
+      });
+      stop = () => {
+        clearTimeout(timer);
+        off();
+      };
+    });
+    const now = await this.book.get(taskId);
+    if (!now || !isFinal(now)) await done;
+    stop?.();
+    return this.book.get(taskId);
   }
 
   /** Every member's result envelope this node can gather (its own, then the others' over the network). */
@@ -395,7 +416,7 @@ export class TaskExecutor {
         try {
           const reply = await request(this.o.host, peerIdFromString(m.peerId), TASK_RESULT_PROTOCOL, request32, {
             maxResponseBytes: 32 << 20,
-            timeoutMs: 5_000,
+            timeoutMs: 8_000,
           });
           const parsed = resultSchema.safeParse(JSON.parse(new TextDecoder().decode(reply)));
           // The member index must be the seat asked; the client verifies the operator's signature.

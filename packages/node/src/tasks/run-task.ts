@@ -18,7 +18,7 @@ import {
 import {
   costOfFunction,
   elementCount,
-  execute,
+  executeMany,
   selectorOf,
   signatureOf,
   type ValidatedFunction,
@@ -67,115 +67,180 @@ export function functionBySelector(module: ValidatedModule, selector: Hex): Vali
 }
 
 export async function runTask(input: TaskRunInput): Promise<TaskRunOutcome> {
-  const { entry, committee, module, party } = input;
-  const f = functionBySelector(module, entry.selector as Hex);
+  const { entry, bundle, ...common } = input;
+  const [outcome] = await runTaskBatch(common, [{ entry, bundle }]);
+  return outcome as TaskRunOutcome;
+}
+
+export type TaskBatchCommon = Omit<TaskRunInput, 'entry' | 'bundle'>;
+
+export interface TaskBatchItem {
+  entry: TaskEntry;
+  bundle: Uint8Array | undefined;
+}
+
+/**
+ * Runs k tasks of one function of a contract in one session: the same steps as one task, but each round
+ * carries all k (one agreement round with k flags, one run of the IR for all — `executeMany`, one MAC
+ * multiplication, one commitments round), so k tasks take the rounds of one. Tasks that fail their checks are
+ * skipped alone. A stateful contract runs one task per batch (each task reads the state the previous one left).
+ */
+export async function runTaskBatch(
+  common: TaskBatchCommon,
+  items: readonly TaskBatchItem[],
+): Promise<TaskRunOutcome[]> {
+  const { committee, module, party } = common;
+  if (items.length === 0) return [];
+  const selector = items[0]!.entry.selector.toLowerCase();
+  if (items.some((i) => i.entry.selector.toLowerCase() !== selector)) {
+    throw new Error('a task batch holds tasks of one function');
+  }
+  if (common.state !== undefined && items.length > 1) throw new Error('a stateful contract runs one task at a time');
+  const f = functionBySelector(module, selector as Hex);
   const gas = f ? BigInt(costOfFunction(f, { n: committee.n, t: committee.t }).gas) : 0n;
 
   // Step 3: local checks. A failed check is not secret: its reason becomes the task's error.
-  let problem: string | undefined;
-  let opened: OpenedMemberShares | undefined;
-  let bundle: TaskBundle | undefined;
-  if (!f) problem = `the contract has no function with selector ${entry.selector}`;
-  else if (gas > entry.gasLimit) problem = `the function needs ${gas} gas, the task allows ${entry.gasLimit}`;
-  else if (!input.bundle) problem = 'no task bundle reached this member in time';
-  else {
-    try {
-      bundle = decodeBundle(input.bundle);
-      problem = checkBundle(bundle, input, committee);
-      if (!problem) {
-        opened = await openMemberShares(bundle, entry.member, input.x25519SecretKey, {
-          expectedOperator: committee.members[entry.member - 1]!.operator,
-        });
-        problem = checkShares(f, opened);
+  const checked = await Promise.all(
+    items.map(async ({ entry, bundle: raw }) => {
+      let problem: string | undefined;
+      let opened: OpenedMemberShares | undefined;
+      let bundle: TaskBundle | undefined;
+      if (!f) problem = `the contract has no function with selector ${entry.selector}`;
+      else if (gas > entry.gasLimit) problem = `the function needs ${gas} gas, the task allows ${entry.gasLimit}`;
+      else if (!raw) problem = 'no task bundle reached this member in time';
+      else {
+        try {
+          bundle = decodeBundle(raw);
+          problem = checkBundle(bundle, { ...common, entry, bundle: raw }, committee);
+          if (!problem) {
+            opened = await openMemberShares(bundle, entry.member, common.x25519SecretKey, {
+              expectedOperator: committee.members[entry.member - 1]!.operator,
+            });
+            problem = checkShares(f, opened);
+          }
+        } catch (error) {
+          problem = `bad bundle: ${(error as Error).message}`;
+        }
       }
-    } catch (error) {
-      problem = `bad bundle: ${(error as Error).message}`;
-    }
-  }
+      return { entry, problem, opened, bundle };
+    }),
+  );
 
-  // Step 4: everyone runs, or nobody does.
-  const everyoneReady = await agree(party, problem === undefined);
-  if (!everyoneReady || !f || !opened || !bundle) {
-    const overGas = f !== undefined && gas > entry.gasLimit;
+  // Step 4: for each task, everyone runs it, or nobody does.
+  const ready = await agree(
+    party,
+    checked.map((c) => c.problem === undefined),
+  );
+  const outcomes: (TaskRunOutcome | undefined)[] = checked.map((c, k) => {
+    if (ready[k] && f && c.opened && c.bundle) return undefined;
+    const overGas = f !== undefined && gas > c.entry.gasLimit;
     return {
-      receipt: receiptOf(entry, overGas ? STATUS.failure : STATUS.skipped, overGas ? entry.gasLimit : 0n),
+      receipt: receiptOf(c.entry, overGas ? STATUS.failure : STATUS.skipped, overGas ? c.entry.gasLimit : 0n),
       receiptStatus: overGas ? 'failure' : 'skipped',
-      error: problem ?? 'another committee member could not run the task (bad or missing bundle)',
-      newState: input.state,
+      error: c.problem ?? 'another committee member could not run the task (bad or missing bundle)',
+      newState: common.state,
     };
-  }
+  });
+  const running = checked.filter((_, k) => outcomes[k] === undefined);
+  if (running.length === 0 || !f) return outcomes as TaskRunOutcome[];
 
-  // Step 5: compute.
+  // Step 5: compute, all runnable tasks at once.
   const publicSizes = f.inputs.filter((i) => i.visibility === 'public').map((i) => elementCount(i.type));
   const secretSizes = f.inputs.filter((i) => i.visibility === 'secret').map((i) => elementCount(i.type));
-  const args: FieldVector[] = [];
-  let at = 0;
-  for (const size of secretSizes) {
-    args.push(vec.slice(opened.secretShares, at, at + size));
-    at += size;
-  }
-  const result = await execute(party, module, f.name, {
-    args,
-    publicArgs: decodePublicArgs(bundle.publicArgs, publicSizes),
-    ...(input.state ? { state: input.state } : {}),
-  });
-
-  // Step 6: seal this member's output shares, with shares of alpha * y so the caller can pin a bad share.
-  const target = {
-    chainId: input.chainId,
-    tasks: input.tasks,
-    contractId: entry.contractId,
-    selector: entry.selector as Hex,
-    epoch: entry.epoch,
-    taskId: entry.taskId,
-    bundleHash: entry.bundleHash as Hex,
-  };
-  let envelope: Uint8Array | undefined;
-  let signature: Hex | undefined;
-  if (result.privateOutputs.length > 0) {
-    const outputs = vec.concat(result.privateOutputs);
-    const macs = await mul(party, outputs, vec.filled(vec.size(outputs), vec.get(opened.outputMacKeyShare, 0)));
-    envelope = await sealResultShares(
-      { outputShares: outputs, macShares: macs },
-      bundle.resultPublicKey,
-      target,
-      entry.member,
-    );
-    signature = await signResultEnvelope(input.operator, target, entry.member, envelope);
-  }
-
-  // Step 7: agree on the hashes of every member's envelope and state shares.
-  const stateHash = result.newState.length > 0 ? hashVectors(result.newState) : ZERO_HASH;
-  const { envelopeHashes, stateHashes } = await exchangeCommitments(
+  const results = await executeMany(
     party,
-    envelope ? keccak256(envelope) : ZERO_HASH,
-    stateHash,
+    module,
+    f.name,
+    running.map((c) => {
+      const args: FieldVector[] = [];
+      let at = 0;
+      for (const size of secretSizes) {
+        args.push(vec.slice(c.opened!.secretShares, at, at + size));
+        at += size;
+      }
+      return {
+        args,
+        publicArgs: decodePublicArgs(c.bundle!.publicArgs, publicSizes),
+        ...(common.state ? { state: common.state } : {}),
+      };
+    }),
   );
-  const outputHash = keccak256(concatHashes(envelopeHashes));
-  const stateCommitment =
-    result.newState.length > 0
-      ? keccak256(concatHashes([versionWord(entry.sequence + 1n), ...stateHashes]))
-      : ZERO_HASH;
 
-  // Step 8: the receipt. With an Ethereum call, the receipt's public output is the call's arguments.
-  const call = result.ethereumCalls[0];
-  const receipt: StoredReceipt = {
-    taskId: entry.taskId,
-    status: STATUS.success,
-    outputHash,
-    publicOutput: call ? bytesToHex(call.data.subarray(4)) : bytesToHex(result.publicOutputAbi),
-    stateCommitment,
-    gasUsed: gas,
-    callTarget: call ? getAddress(call.target) : NO_TARGET,
-    callSelector: call ? bytesToHex(call.data.subarray(0, 4)) : NO_SELECTOR,
-  };
-  return {
-    receipt,
-    receiptStatus: 'success',
-    ...(envelope ? { envelope } : {}),
-    ...(signature ? { signature } : {}),
-    newState: result.newState.length > 0 ? result.newState : input.state,
-  };
+  // Step 6: seal each task's output shares, with shares of alpha * y so the caller can pin a bad share. The
+  // MAC products of every task come from one multiplication.
+  const outputs = results.map((r) => (r.privateOutputs.length > 0 ? vec.concat(r.privateOutputs) : undefined));
+  const macKeys = running.map((c, k) => {
+    const size = outputs[k] ? vec.size(outputs[k]) : 0;
+    return vec.filled(size, vec.get(c.opened!.outputMacKeyShare, 0));
+  });
+  const withOutputs = outputs.some((o) => o !== undefined);
+  const macs = withOutputs
+    ? await mul(party, vec.concat(outputs.filter((o): o is FieldVector => o !== undefined)), vec.concat(macKeys))
+    : undefined;
+  let macAt = 0;
+  const sealed = await Promise.all(
+    running.map(async (c, k) => {
+      const out = outputs[k];
+      if (!out || !macs) return { envelope: undefined, signature: undefined };
+      const size = vec.size(out);
+      const macShares = vec.slice(macs, macAt, macAt + size);
+      macAt += size;
+      const target = {
+        chainId: common.chainId,
+        tasks: common.tasks,
+        contractId: c.entry.contractId,
+        selector: c.entry.selector as Hex,
+        epoch: c.entry.epoch,
+        taskId: c.entry.taskId,
+        bundleHash: c.entry.bundleHash as Hex,
+      };
+      const envelope = await sealResultShares(
+        { outputShares: out, macShares },
+        c.bundle!.resultPublicKey,
+        target,
+        c.entry.member,
+      );
+      const signature = await signResultEnvelope(common.operator, target, c.entry.member, envelope);
+      return { envelope, signature };
+    }),
+  );
+
+  // Step 7: agree on the hashes of every member's envelope and state shares, all tasks in one round.
+  const mine = running.map((_, k) => ({
+    envelopeHash: sealed[k]!.envelope ? keccak256(sealed[k]!.envelope!) : ZERO_HASH,
+    stateHash: results[k]!.newState.length > 0 ? hashVectors(results[k]!.newState) : ZERO_HASH,
+  }));
+  const everyone = await exchangeCommitments(party, mine);
+
+  // Step 8: the receipts. With an Ethereum call, the receipt's public output is the call's arguments.
+  running.forEach((c, k) => {
+    const result = results[k]!;
+    const outputHash = keccak256(concatHashes(everyone.map((m) => m[k]!.envelopeHash)));
+    const stateCommitment =
+      result.newState.length > 0
+        ? keccak256(concatHashes([versionWord(c.entry.sequence + 1n), ...everyone.map((m) => m[k]!.stateHash)]))
+        : ZERO_HASH;
+    const call = result.ethereumCalls[0];
+    const receipt: StoredReceipt = {
+      taskId: c.entry.taskId,
+      status: STATUS.success,
+      outputHash,
+      publicOutput: call ? bytesToHex(call.data.subarray(4)) : bytesToHex(result.publicOutputAbi),
+      stateCommitment,
+      gasUsed: gas,
+      callTarget: call ? getAddress(call.target) : NO_TARGET,
+      callSelector: call ? bytesToHex(call.data.subarray(0, 4)) : NO_SELECTOR,
+    };
+    const { envelope, signature } = sealed[k]!;
+    outcomes[checked.indexOf(c)] = {
+      receipt,
+      receiptStatus: 'success',
+      ...(envelope ? { envelope } : {}),
+      ...(signature ? { signature } : {}),
+      newState: result.newState.length > 0 ? result.newState : common.state,
+    };
+  });
+  return outcomes as TaskRunOutcome[];
 }
 
 function checkBundle(bundle: TaskBundle, input: TaskRunInput, committee: Committee): string | undefined {
@@ -202,16 +267,16 @@ function checkShares(f: ValidatedFunction, opened: OpenedMemberShares): string |
   return undefined;
 }
 
-/** One round: each member says whether it can run; true only if all can. */
-async function agree(party: Party, ready: boolean): Promise<boolean> {
-  const mine = vec.fromBigInts([ready ? 1n : 0n]);
+/** One round: each member says, for each task, whether it can run it; a task runs only if all can. */
+async function agree(party: Party, ready: readonly boolean[]): Promise<boolean[]> {
+  const mine = vec.fromBigInts(ready.map((r) => (r ? 1n : 0n)));
   const others = party.others();
   const got = await party.exchange(
     'task-agree',
     new Map(others.map((j) => [j, mine])),
-    new Map(others.map((j) => [j, 1])),
+    new Map(others.map((j) => [j, ready.length])),
   );
-  return ready && others.every((j) => vec.get(got.get(j)!, 0) === 1n);
+  return ready.map((r, k) => r && others.every((j) => vec.get(got.get(j)!, k) === 1n));
 }
 
 /** A 32-byte hash as 3 field elements (11 + 11 + 10 bytes, each far below p). */
@@ -224,26 +289,31 @@ function elementsToHash(e: readonly bigint[]): Hex {
   return `0x${e[0]!.toString(16).padStart(22, '0')}${e[1]!.toString(16).padStart(22, '0')}${e[2]!.toString(16).padStart(20, '0')}` as Hex;
 }
 
-async function exchangeCommitments(
-  party: Party,
-  envelopeHash: Hex,
-  stateHash: Hex,
-): Promise<{ envelopeHashes: Hex[]; stateHashes: Hex[] }> {
-  const mine = vec.fromBigInts([...hashToElements(envelopeHash), ...hashToElements(stateHash)]);
+interface Commitment {
+  envelopeHash: Hex;
+  stateHash: Hex;
+}
+
+/** One round: every member's commitments for each task (6 field elements per task); indexed [member][task]. */
+async function exchangeCommitments(party: Party, mine: readonly Commitment[]): Promise<Commitment[][]> {
+  const own = vec.fromBigInts(mine.flatMap((c) => [...hashToElements(c.envelopeHash), ...hashToElements(c.stateHash)]));
   const others = party.others();
   const got = await party.exchange(
     'task-commitments',
-    new Map(others.map((j) => [j, mine])),
-    new Map(others.map((j) => [j, 6])),
+    new Map(others.map((j) => [j, own])),
+    new Map(others.map((j) => [j, 6 * mine.length])),
   );
-  const envelopeHashes: Hex[] = [];
-  const stateHashes: Hex[] = [];
+  const all: Commitment[][] = [];
   for (let j = 1; j <= party.n; j++) {
-    const values = vec.toBigInts(j === party.id ? mine : got.get(j)!);
-    envelopeHashes.push(elementsToHash(values.slice(0, 3)));
-    stateHashes.push(elementsToHash(values.slice(3, 6)));
+    const values = vec.toBigInts(j === party.id ? own : got.get(j)!);
+    all.push(
+      mine.map((_, k) => ({
+        envelopeHash: elementsToHash(values.slice(6 * k, 6 * k + 3)),
+        stateHash: elementsToHash(values.slice(6 * k + 3, 6 * k + 6)),
+      })),
+    );
   }
-  return { envelopeHashes, stateHashes };
+  return all;
 }
 
 function hashVectors(vectors: readonly FieldVector[]): Hex {
