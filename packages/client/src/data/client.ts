@@ -11,7 +11,7 @@
 //           chain; Taccess = setAccess(service, mask of data types)
 //   list    the owner's records, from DataStored events and dataOf
 import { dataRegistryAbi, epochsAbi, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
-import { share, vec } from '@mosaic/mpc';
+import { vec } from '@mosaic/mpc';
 import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
 import { equalBytes, hexToBytes } from '../bytes.js';
 import { FormatError, MosaicClientError, NodeRpcError } from '../errors.js';
@@ -42,6 +42,7 @@ import {
   shareContext,
   shareFromBytes,
   shareHashAsync,
+  shareSeeded,
   shareToBytes,
   toBase64,
   toHex32,
@@ -201,11 +202,12 @@ export class DataClient {
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
     await pool(segments, options.concurrency ?? 4, async (segment) => {
       const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
-      const shares = share(bytesToElements(bytes), n, t);
+      // Members 1..t get a seed their share expands from, the others their share (format.ts, shareSeeded).
+      const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t);
       const envelopes = await Promise.all(
         members.map((m, i) =>
           sealEnvelope(
-            shareToBytes(shares[i]!),
+            i < t ? seeds[i]! : shareToBytes(shares[i]!),
             m.x25519PublicKey,
             shareContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t)),
             this.crypto,

@@ -12,7 +12,8 @@
 //
 // The salt keeps the public pointer from confirming a guess of low-entropy data (a location, a yes/no answer)
 // and lets the same data be stored twice. Signed requests are EIP-712 typed data in the DataRegistry's domain.
-import { type FieldVector, vec } from '@mosaic/mpc';
+import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
+import { chacha20 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter, type Hex, hexToBytes } from '../bytes.js';
 import type { EnvelopeContext } from '../envelope/context.js';
@@ -208,6 +209,60 @@ export function shareFromBytes(bytes: Uint8Array, what: string): FieldVector {
   return out;
 }
 
+// ----- seeded shares: members 1..t get a 32-byte seed instead of their share -----
+
+/** Bytes of a share seed (what members 1..t receive on store, instead of 16 bytes per element). */
+export const SHARE_SEED_BYTES = 32;
+
+/**
+ * The share a seed stands for: the ChaCha20 keystream of key `seed` (nonce 0, counter 0), 16 bytes per element
+ * read as little-endian words, the top bit cleared (127 bits, uniform on [0, 2^127)); the single value p reads
+ * as 0 (probability 2^-127). Client and member expand the same way.
+ */
+export function expandShareSeed(seed: Uint8Array, elements: number): FieldVector {
+  if (seed.length !== SHARE_SEED_BYTES) throw new FormatError('a share seed is 32 bytes');
+  const bytes = chacha20(seed, new Uint8Array(12), new Uint8Array(16 * elements));
+  const out = LITTLE_ENDIAN ? new Uint32Array(bytes.buffer, bytes.byteOffset, 4 * elements) : shareWords(bytes);
+  for (let o = 3; o < out.length; o += 4) out[o]! &= 0x7fffffff;
+  let bad = vec.firstNonCanonical(out);
+  while (bad >= 0) {
+    out.fill(0, 4 * bad, 4 * bad + 4);
+    bad = vec.firstNonCanonical(out);
+  }
+  return out;
+}
+
+function shareWords(bytes: Uint8Array): Uint32Array {
+  const out = new Uint32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(4 * i, true);
+  return out;
+}
+
+/**
+ * Shamir sharing of degree t among n where members 1..t's shares are expanded from fresh random seeds (any t
+ * shares of a degree-t sharing are uniform and independent of the secret, so this is the same distribution as
+ * drawing the coefficients) and members t+1..n's are interpolated from (0, secret), (1, s_1) .. (t, s_t).
+ * Members 1..t are sent only their seed: the store moves (n - t) / n of the share bytes.
+ */
+export function shareSeeded(
+  secrets: FieldVector,
+  n: number,
+  t: number,
+): { seeds: Uint8Array[]; shares: FieldVector[] } {
+  const count = vec.size(secrets);
+  const seeds = Array.from({ length: t }, () => {
+    const seed = new Uint8Array(SHARE_SEED_BYTES);
+    crypto.getRandomValues(seed);
+    return seed;
+  });
+  const known = [secrets, ...seeds.map((seed) => expandShareSeed(seed, count))];
+  const points = Array.from({ length: t + 1 }, (_, i) => i);
+  const rest = Array.from({ length: n - t }, (_, i) => t + 1 + i);
+  const derived = vec.matrixApply(interpolationMatrix(points, rest), known);
+  return { seeds, shares: [...known.slice(1), ...derived] };
+}
+
 /** What a share envelope is bound to. */
 export interface ShareBinding {
   chainId: bigint;
@@ -356,7 +411,17 @@ export function toBase64(bytes: Uint8Array): string {
 export function fromBase64(text: string, what: string): Uint8Array {
   if (typeof text !== 'string' || text.length % 4 !== 0) throw new FormatError(`${what} must be padded base64`);
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - padding);
+  const expected = (text.length / 4) * 3 - padding;
+  if (NATIVE) {
+    // Node's decoder skips characters outside the alphabet and stops at '=': any such character makes the
+    // output shorter than the padded length says. It also takes the URL alphabet ('-', '_'): refused here.
+    const bytes = NATIVE.from(text, 'base64');
+    if (bytes.length !== expected || text.indexOf('-') >= 0 || text.indexOf('_') >= 0) {
+      throw new FormatError(`${what} must be padded base64`);
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+  const out = new Uint8Array(expected);
   let o = 0;
   let bad = 0;
   const last = text.length - 4;

@@ -52,10 +52,9 @@ const storeParams = z.strictObject({
     .array(
       z.strictObject({
         member: z.number().int().min(1).max(MAX_STORAGE_N),
-        envelope: z
-          .string()
-          .max(MAX_ENVELOPE_B64, 'envelope too large')
-          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+        // The alphabet is checked while decoding (decodeBase64): a regular expression over 700 KB costs more
+        // than the decoding itself.
+        envelope: z.string().max(MAX_ENVELOPE_B64, 'envelope too large'),
       }),
     )
     .min(1)
@@ -152,10 +151,20 @@ function mostCommon(kinds: StorageFailure[]): StorageFailure {
   return best;
 }
 
-/** Strict base64 (node's decoder skips bad characters, so the canonical re-encoding must match). */
+/**
+ * Strict base64. Node's decoder skips characters outside the alphabet and stops at '=', so any such character
+ * makes the output shorter than the padded length says; it also takes the URL alphabet ('-', '_'), refused here.
+ * (Cheaper than re-encoding to compare: the envelope's bytes are checked against the signed hash anyway.)
+ */
 function decodeBase64(text: string, member: number): Uint8Array {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = Buffer.from(text, 'base64');
-  if (text.length % 4 !== 0 || bytes.toString('base64') !== text) {
+  if (
+    text.length % 4 !== 0 ||
+    bytes.length !== (text.length / 4) * 3 - padding ||
+    text.indexOf('-') >= 0 ||
+    text.indexOf('_') >= 0
+  ) {
     throw new RpcError(RpcErrorCode.InvalidParams, `member ${member}'s envelope must be padded base64`);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);

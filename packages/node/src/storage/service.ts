@@ -18,6 +18,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import {
   checkCommittee,
   dataDomain,
+  expandShareSeed,
   LOAD_TYPES,
   type LoadRequest,
   loadContext,
@@ -25,6 +26,7 @@ import {
   MAX_REQUEST_LIFETIME_S,
   openEnvelope,
   SEGMENT_ELEMENTS,
+  SHARE_SEED_BYTES,
   type ShareBinding,
   STORE_TYPES,
   sealEnvelope,
@@ -429,13 +431,19 @@ export class StorageService {
     } catch {
       throw new StorageError('bad-request', 'the share envelope does not open for this member and context');
     }
+    const expected = segmentElements(record.size, h.segment);
     let share: Uint32Array;
     try {
-      share = shareFromBytes(plain, 'share');
+      // Members 1..t receive the seed their share expands from (format.ts, shareSeeded).
+      share =
+        plain.length === SHARE_SEED_BYTES && h.member <= h.t
+          ? expandShareSeed(plain, expected)
+          : shareFromBytes(plain, 'share');
     } catch (error) {
       throw new StorageError('bad-request', (error as Error).message);
+    } finally {
+      plain.fill(0);
     }
-    const expected = segmentElements(record.size, h.segment);
     if (vec.size(share) !== expected) {
       throw new StorageError(
         'bad-request',
@@ -560,7 +568,7 @@ export class StorageService {
     try {
       const value = new Uint8Array(8);
       new DataView(value.buffer).setBigUint64(0, BigInt(expiresAt));
-      await this.nonces.put(key, value);
+      await this.shares.commits.write((batch) => batch.put(this.nonces, key, value));
     } finally {
       this.pendingNonces.delete(key);
     }

@@ -14,7 +14,7 @@ import { type FieldVector, vec } from '@mosaic/mpc';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hex } from 'viem';
-import type { Namespace, Store } from '../store/store.js';
+import type { Namespace, Store, WriteBatch } from '../store/store.js';
 import { chachaOpen, chachaSeal } from './cipher.js';
 
 export interface ShareRecord {
@@ -41,19 +41,88 @@ const HEADER = 74;
 const NONCE = 12;
 const TAG = 16;
 
+/**
+ * Group commit: writes that arrive while one fsynced batch is being written go together into the next one, so
+ * the segments of a request in flight at once cost one fsync, not one each. Each write resolves only once its
+ * batch is durable (as a single `put` with sync would).
+ */
+export class GroupCommit {
+  private queue: { ops: (b: WriteBatch) => void; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly store: Store) {}
+
+  write(ops: (batch: WriteBatch) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const items = this.queue.splice(0);
+        const batch = this.store.batch();
+        try {
+          for (const item of items) item.ops(batch);
+          await batch.write();
+          for (const item of items) item.resolve();
+        } catch (error) {
+          for (const item of items) item.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
 export class ShareStore {
   readonly records: Namespace<Uint8Array>;
+  readonly commits: GroupCommit;
   private readonly key: Uint8Array;
 
   constructor(store: Store, x25519SecretKey: Uint8Array) {
     this.records = store.namespace('data-shares', { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b });
+    this.commits = new GroupCommit(store);
     this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/data-at-rest/v1'), 32);
   }
 
+  /** Stores a record durably (group-committed with the other writes in flight). */
   async put(record: ShareRecord): Promise<number> {
     const sealed = this.seal(record);
-    await this.records.put(keyOf(record.pointer, record.segment), sealed);
+    await this.commits.write((batch) => batch.put(this.records, keyOf(record.pointer, record.segment), sealed));
     return sealed.length;
+  }
+
+  /** Deletes a pointer's records (all segments), durably. */
+  async deletePointer(pointer: Hex): Promise<number> {
+    const keys: string[] = [];
+    for await (const key of this.records.keys({ prefix: `${pointer.toLowerCase()}:` })) keys.push(key);
+    if (keys.length > 0) {
+      await this.commits.write((batch) => {
+        for (const k of keys) batch.del(this.records, k);
+      });
+    }
+    return keys.length;
+  }
+
+  /** The pointers this node holds shares of. */
+  async pointers(): Promise<Hex[]> {
+    const out = new Set<string>();
+    for await (const key of this.records.keys()) out.add(key.slice(0, 66));
+    return [...out] as Hex[];
+  }
+
+  /** This node's records of a pointer, by segment (each opened and authenticated). */
+  async segmentsOf(pointer: Hex): Promise<ShareRecord[]> {
+    const out: ShareRecord[] = [];
+    for await (const [key, value] of this.records.entries({ prefix: `${pointer.toLowerCase()}:` })) {
+      out.push(this.open(pointer, Number.parseInt(key.slice(67), 16), value));
+    }
+    return out;
   }
 
   /** The record, undefined when none; ShareStoreError when it fails authentication or is malformed. */
