@@ -62,6 +62,9 @@ async function launch(binary: string, port: number, options: PersistentAnvilOpti
     options.stateFile,
     '--state-interval',
     String(options.dumpIntervalSeconds ?? 5),
+    // Without it a reloaded chain answers only for its latest state: a node that joins later (a larger --nodes on
+    // resume) reads contract state at past blocks while catching up, and would fail on every one of them.
+    '--preserve-historical-states',
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';

@@ -180,7 +180,8 @@ export class Devnet {
   }
 
   private async run(): Promise<DevnetSummary> {
-    const { dataDir, nodeCount: n } = this;
+    const { dataDir } = this;
+    let n = this.nodeCount;
     // Two devnets on one data directory would share (and corrupt) the chain state and the node stores.
     const running = await readDevnetEnvironment(dataDir).catch(() => undefined);
     if (running && running.pids.devnet !== process.pid && isDevnetProcess(running.pids.devnet)) {
@@ -259,6 +260,22 @@ export class Devnet {
       return receipt;
     };
 
+    // A resumed network keeps all its nodes: those of an earlier, larger start are still logged in and sit on
+    // committees (and a contract's committee cannot shrink below its n), so they must run again.
+    if (resumed) {
+      let earlier = 0;
+      for (const entry of await readdir(dataDir)) {
+        const index = Number(/^node-(\d+)$/.exec(entry)?.[1] ?? 0);
+        if (index > n && existsSync(join(dataDir, entry, 'keys.json'))) earlier = Math.max(earlier, index);
+      }
+      if (earlier > n) {
+        this.progress({
+          type: 'info',
+          text: `The resumed network has ${earlier} nodes: starting all ${earlier} (--reset to start over with ${n})`,
+        });
+        n = earlier;
+      }
+    }
     let keysReused = false;
     const keys = await this.step('keys', `Preparing ${n} node data directories and keys`, async () => {
       const out: { dir: string; operator: Address; peerId: string }[] = [];
@@ -346,27 +363,34 @@ export class Devnet {
       await testClient.mine({ blocks: 1 });
       return (await client.readContract({ address: a.epochs, abi: epochsAbi, functionName: 'currentEpoch' })) as bigint;
     };
-    // A fresh chain needs its first epoch; a resumed one is advanced when nodes joined since its last snapshot.
-    const activeVersionChanged = async () => {
-      const active = (await client.readContract({
+    // A fresh chain needs its first epoch; a resumed one is advanced when the logged-in set differs from the
+    // current epoch's snapshot (nodes joined or left since), so that committees are drawn from running nodes.
+    const activeSetChanged = async () => {
+      const [active] = (await client.readContract({
         address: a.nodeRegistry,
         abi: nodeRegistryAbi,
-        functionName: 'activeCount',
-      })) as bigint;
+        functionName: 'activeSet',
+      })) as [Address[], bigint[]];
       const epoch = (await client.readContract({
         address: a.epochs,
         abi: epochsAbi,
         functionName: 'currentEpoch',
       })) as bigint;
-      const [, , snapshotNodes] = (await client.readContract({
+      const [snapshot] = (await client.readContract({
         address: a.epochs,
         abi: epochsAbi,
-        functionName: 'epochInfo',
+        functionName: 'snapshotOf',
         args: [epoch],
-      })) as [Hex, bigint, bigint, bigint];
-      return active !== snapshotNodes;
+      })) as [Address[], bigint[]];
+      const key = (list: Address[]) =>
+        list
+          .map((o) => o.toLowerCase())
+          .sort()
+          .join();
+      return key(active) !== key(snapshot);
     };
-    if (!resumed || (await activeVersionChanged())) {
+    const setChanged = resumed && (await activeSetChanged());
+    if (!resumed || setChanged) {
       await this.step(
         'epoch',
         resumed ? 'Advancing the epoch (the active set changed)' : 'Advancing to the first epoch',
@@ -394,7 +418,9 @@ export class Devnet {
     const committee = { n, t: Math.floor((n - 1) / 2) };
     // On a resumed chain the example deployed by the earlier start is called again (when it is the same code).
     let reusedExample: bigint | undefined;
-    if (resumed && previous?.example) {
+    // Not when the node set changed: the old contract's committee then changes too, and its tasks wait for the
+    // nodes' state handover between committees; a new deployment starts with its committee from this set.
+    if (resumed && !setChanged && previous?.example) {
       const id = BigInt(previous.example.contractId);
       const record = (await client
         .readContract({ address: a.secretContracts, abi: secretContractsAbi, functionName: 'contractOf', args: [id] })
