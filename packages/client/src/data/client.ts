@@ -33,11 +33,13 @@ import {
   LOAD_TYPES,
   type LoadRequest,
   loadContext,
+  MAX_STORE_BATCH,
   SEGMENT_BYTES,
   type ShareBinding,
   STORE_TYPES,
   segmentCount,
   segmentElements,
+  segmentHashAsync,
   sha256Async,
   shareContext,
   shareFromBytes,
@@ -200,54 +202,70 @@ export class DataClient {
     const members = await this.committee(pointer, record.storedAtEpoch, n);
     const segments = segmentCount(size);
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
-    await pool(segments, options.concurrency ?? 4, async (segment) => {
-      const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
-      // Members 1..t get a seed their share expands from, the others their share (format.ts, shareSeeded).
-      const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t);
-      const envelopes = await Promise.all(
-        members.map((m, i) =>
-          sealEnvelope(
-            i < t ? seeds[i]! : shareToBytes(shares[i]!),
-            m.x25519PublicKey,
-            shareContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t)),
-            this.crypto,
+    // Segments go in batches, one owner signature per batch (STORE_TYPES); two batches in flight, so the next
+    // one is shared and sealed while the members store the previous one.
+    const batchSize = Math.max(1, Math.min(MAX_STORE_BATCH, options.concurrency ?? 4));
+    const batches = Math.ceil(segments / batchSize);
+    await pool(batches, 2, async (b) => {
+      const firstSegment = b * batchSize;
+      const prepared: { segment: number; envelopes: Uint8Array[]; shareHashes: Hex[] }[] = [];
+      for (let segment = firstSegment; segment < Math.min(segments, firstSegment + batchSize); segment++) {
+        const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
+        // Members 1..t get a seed their share expands from, the others their share (format.ts, shareSeeded).
+        const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t);
+        const envelopes = await Promise.all(
+          members.map((m, i) =>
+            sealEnvelope(
+              i < t ? seeds[i]! : shareToBytes(shares[i]!),
+              m.x25519PublicKey,
+              shareContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t)),
+              this.crypto,
+            ),
           ),
-        ),
-      );
-      const shareHashes = await Promise.all(envelopes.map(shareHashAsync));
+        );
+        for (const seed of seeds) seed.fill(0);
+        prepared.push({ segment, envelopes, shareHashes: await Promise.all(envelopes.map(shareHashAsync)) });
+      }
+      const segmentHashes = await Promise.all(prepared.map((p) => segmentHashAsync(p.shareHashes)));
       const signature = await wallet.signTypedData({
         account: wallet.account,
         domain: dataDomain(this.chainId, this.addresses.dataRegistry),
         types: STORE_TYPES,
         primaryType: 'StoreShares',
-        message: { pointer, n, t, segment, shareHashes, expiresAt },
+        message: { pointer, n, t, firstSegment, segmentHashes, expiresAt },
       });
-      // One call per member's envelope (each about 700 KB of base64 for a full segment), all in parallel; the
-      // gateway forwards each to its member.
-      const answers = await Promise.all(
-        envelopes.map(
-          (e, i) =>
-            this.node.request('mosaic_storeData', {
-              pointer,
-              n,
-              t,
-              segment,
-              expiresAt: Number(expiresAt),
-              shareHashes,
-              signature,
-              shares: [{ member: i + 1, envelope: toBase64(e) }],
-            }) as Promise<{ stored?: MemberAnswer[] }>,
-        ),
+      await Promise.all(
+        prepared.map(async ({ segment, envelopes, shareHashes }) => {
+          // One call per member's envelope (about 700 KB of base64 for a full share), all in parallel; the
+          // gateway forwards each to its member.
+          const answers = await Promise.all(
+            envelopes.map(
+              (e, i) =>
+                this.node.request('mosaic_storeData', {
+                  pointer,
+                  n,
+                  t,
+                  segment,
+                  firstSegment,
+                  segmentHashes,
+                  expiresAt: Number(expiresAt),
+                  shareHashes,
+                  signature,
+                  shares: [{ member: i + 1, envelope: toBase64(e) }],
+                }) as Promise<{ stored?: MemberAnswer[] }>,
+            ),
+          );
+          const stored = answers.flatMap((a) => (Array.isArray(a.stored) ? a.stored : []));
+          const failed = stored.filter((s) => s.ok !== true);
+          if (stored.length !== n || failed.length > 0) {
+            throw new MosaicClientError(
+              `segment ${segment} of ${pointer} was not stored by every member: ${failed
+                .map((f) => `member ${f.member}: ${String(f.error).slice(0, 200)}`)
+                .join('; ')}`,
+            );
+          }
+        }),
       );
-      const stored = answers.flatMap((a) => (Array.isArray(a.stored) ? a.stored : []));
-      const failed = stored.filter((s) => s.ok !== true);
-      if (stored.length !== n || failed.length > 0) {
-        throw new MosaicClientError(
-          `segment ${segment} of ${pointer} was not stored by every member: ${failed
-            .map((f) => `member ${f.member}: ${String(f.error).slice(0, 200)}`)
-            .join('; ')}`,
-        );
-      }
     });
     return {
       pointer,

@@ -313,16 +313,32 @@ export function dataDomain(chainId: bigint, dataRegistry: Hex) {
   return { name: 'Mosaic DataRegistry', version: '1', chainId, verifyingContract: dataRegistry } as const;
 }
 
+/**
+ * The owner's authorisation of a batch of segments (one signature for up to MAX_STORE_BATCH segments):
+ * segmentHashes[i] = segmentHash(shareHashes of segment firstSegment + i), shareHashes[k-1] = SHA-256(envelope k).
+ */
 export const STORE_TYPES = {
   StoreShares: [
     { name: 'pointer', type: 'bytes32' },
     { name: 'n', type: 'uint8' },
     { name: 't', type: 'uint8' },
-    { name: 'segment', type: 'uint32' },
-    { name: 'shareHashes', type: 'bytes32[]' },
+    { name: 'firstSegment', type: 'uint32' },
+    { name: 'segmentHashes', type: 'bytes32[]' },
     { name: 'expiresAt', type: 'uint64' },
   ],
 } as const;
+
+/** Segments one store signature covers at most. */
+export const MAX_STORE_BATCH = 32;
+
+/** SHA-256 of a segment's share hashes, concatenated (32 bytes each, member order). */
+export async function segmentHashAsync(shareHashes: readonly Hex[]): Promise<Hex> {
+  const bytes = new Uint8Array(32 * shareHashes.length);
+  shareHashes.forEach((h, i) => {
+    bytes.set(hexToBytes(h, 'share hash', 32), 32 * i);
+  });
+  return toHex32(await sha256Async(bytes));
+}
 
 export const LOAD_TYPES = {
   LoadData: [

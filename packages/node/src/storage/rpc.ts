@@ -6,7 +6,7 @@
  * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
  * most members gave.
  */
-import { MAX_STORAGE_N, SEGMENT_ELEMENTS } from '@mosaic/client';
+import { MAX_STORAGE_N, MAX_STORE_BATCH, SEGMENT_ELEMENTS } from '@mosaic/client';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
@@ -41,6 +41,8 @@ const storeParams = z.strictObject({
   n: z.number().int().min(3).max(MAX_STORAGE_N),
   t: z.number().int().min(1).max(31),
   segment: z.number().int().min(0).max(0xffffffff),
+  firstSegment: z.number().int().min(0).max(0xffffffff),
+  segmentHashes: z.array(hex32).min(1).max(MAX_STORE_BATCH),
   expiresAt: z
     .number()
     .int()

@@ -24,6 +24,7 @@ import {
   loadContext,
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_LIFETIME_S,
+  MAX_STORE_BATCH,
   openEnvelope,
   SEGMENT_ELEMENTS,
   SHARE_SEED_BYTES,
@@ -91,6 +92,8 @@ export const storeHeaderSchema = z.strictObject({
   n: small,
   t: small,
   segment: segmentIndex,
+  firstSegment: segmentIndex,
+  segmentHashes: z.array(hex32).min(1).max(MAX_STORE_BATCH),
   expiresAt: unixSeconds,
   shareHashes: z.array(hex32).min(1).max(64),
   signature,
@@ -168,6 +171,8 @@ export class StorageService {
   private readonly records = new Map<string, DataRecordOnChain>();
   /** One load request's checks (signature, canAccess), reused for its segments for ACCESS_CACHE_MS. */
   private readonly loads = new Map<string, { at: number; check: Promise<void> }>();
+  /** Recovered store signers by (typed-data hash, signature): one recovery per signed batch of segments. */
+  private readonly signers = new Map<string, Promise<Address>>();
   private readonly stops: (() => Promise<void> | void)[] = [];
   private prunedAt = 0;
 
@@ -390,25 +395,32 @@ export class StorageService {
     const record = await this.record(pointer);
     if (h.segment >= segmentCount(record.size)) throw new StorageError('bad-request', `no segment ${h.segment}`);
     await this.checkMember(pointer, record.storedAtEpoch, h.n, h.member);
-    let signer: Address;
-    try {
-      signer = await recoverTypedDataAddress({
-        domain: dataDomain(this.chainId, this.dataRegistry),
-        types: STORE_TYPES,
-        primaryType: 'StoreShares',
-        message: {
-          pointer,
-          n: h.n,
-          t: h.t,
-          segment: h.segment,
-          shareHashes: h.shareHashes as Hex[],
-          expiresAt: BigInt(h.expiresAt),
-        },
-        signature: h.signature as Hex,
-      });
-    } catch {
-      throw new StorageError('bad-signature', 'the store request signature is malformed');
+    // One signature covers a batch of segments: this segment's share hashes must hash to its entry.
+    const at = h.segment - h.firstSegment;
+    if (at < 0 || at >= h.segmentHashes.length) {
+      throw new StorageError('bad-request', `segment ${h.segment} is not in the signed batch`);
     }
+    const hashes = Buffer.concat(h.shareHashes.map((x) => Buffer.from(x.slice(2), 'hex')));
+    if (`0x${createHash('sha256').update(hashes).digest('hex')}` !== h.segmentHashes[at]!.toLowerCase()) {
+      throw new StorageError('bad-request', "the share hashes do not match the batch's signed segment hash");
+    }
+    const typed = {
+      domain: dataDomain(this.chainId, this.dataRegistry),
+      types: STORE_TYPES,
+      primaryType: 'StoreShares',
+      message: {
+        pointer,
+        n: h.n,
+        t: h.t,
+        firstSegment: h.firstSegment,
+        segmentHashes: h.segmentHashes as Hex[],
+        expiresAt: BigInt(h.expiresAt),
+      },
+    } as const;
+    // A signature is recovered once per batch (the other segments of the batch reuse it).
+    const signer = await this.recovered(`${hashTypedData(typed)}:${h.signature}`, () =>
+      recoverTypedDataAddress({ ...typed, signature: h.signature as Hex }),
+    );
     if (signer !== record.owner) {
       throw new StorageError('bad-signature', `the store request is not signed by the data's owner ${record.owner}`);
     }
@@ -537,6 +549,20 @@ export class StorageService {
         aead: nodeAead,
       },
     );
+  }
+
+  /** The signer of (typed-data hash, signature), recovered once; 'bad-signature' when it cannot be. */
+  private async recovered(key: string, recover: () => Promise<Address>): Promise<Address> {
+    let cached = this.signers.get(key);
+    if (cached === undefined) {
+      cached = recover().catch(() => {
+        throw new StorageError('bad-signature', 'the store request signature is malformed');
+      });
+      cached.catch(() => this.signers.delete(key));
+      this.signers.set(key, cached);
+      if (this.signers.size > MAX_CACHED) this.signers.delete(this.signers.keys().next().value as string);
+    }
+    return cached;
   }
 
   /** Runs a load request's signature and access checks once per ACCESS_CACHE_MS (a load asks per segment). */
