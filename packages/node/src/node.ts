@@ -340,7 +340,10 @@ export class MosaicNode {
       chain: this.chain,
       keys: this.keys,
       logger: this.logger,
+      membership: this.membership,
+      streams: this.streams,
     });
+    this.chainEventListeners.add((event) => this.storage.onChainEvent(event));
     await this.storage.start();
     this.cleanups.push(() => this.storage.stop());
     registerStorageMethods(this.rpc, this.storage);

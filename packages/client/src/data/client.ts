@@ -111,6 +111,8 @@ export interface LoadResult {
   pointer: Hex;
   data: DataValue;
   record: DataRecord;
+  /** The epoch whose storage committee answered (the shares move to each new epoch's committee). */
+  epoch: bigint;
   /** Members whose shares were used for every segment. */
   answered: number[];
   /** Members that did not answer (offline, refused, unreadable), with the first reason seen. */
@@ -286,7 +288,8 @@ export class DataClient {
     const { n, t } = committeeParams(options);
     const wallet = this.wallet;
     const record = await this.record(pointer);
-    const members = await this.committee(pointer, record.storedAtEpoch, n);
+    let heldEpoch = record.storedAtEpoch;
+    let members = await this.committee(pointer, heldEpoch, n);
     const responseKeys = await this.crypto.x25519.generateKeyPair();
     const nonce = new Uint8Array(32);
     crypto.getRandomValues(nonce);
@@ -324,8 +327,14 @@ export class DataClient {
           request: { ...request, expiresAt: Number(request.expiresAt) },
           signature,
           segment,
-        })) as { answers?: MemberAnswer[] };
+        })) as { answers?: MemberAnswer[]; epoch?: string };
         if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
+        // The committee that answered: the shares move to each new epoch's committee (docs/storage.md).
+        const epoch = parseEpoch(answer.epoch, record.storedAtEpoch);
+        if (epoch !== heldEpoch) {
+          members = await this.committee(pointer, epoch, n);
+          heldEpoch = epoch;
+        }
         const elements = segmentElements(size, segment);
         const shares: MemberShare[] = [];
         for (const m of members) {
@@ -339,7 +348,7 @@ export class DataClient {
             const plain = await openEnvelope(
               fromBase64(a.envelope, `member ${m.member}'s share`),
               responseKeys.secretKey,
-              loadContext(this.binding(pointer, record.storedAtEpoch, m.member, segment, n, t), requestHash),
+              loadContext(this.binding(pointer, epoch, m.member, segment, n, t), requestHash),
               this.crypto,
               responseKeys.publicKey,
             );
@@ -418,6 +427,7 @@ export class DataClient {
       pointer,
       data: decodePayload(payload),
       record,
+      epoch: heldEpoch,
       answered: [...used].sort((a, b) => a - b),
       missing: [...missing]
         .filter(([member]) => !wrong.has(member))
@@ -565,6 +575,15 @@ export class DataClient {
   private read<T>(address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) {
     return this.ledger.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
   }
+}
+
+function parseEpoch(value: unknown, floor: bigint): bigint {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(value)) {
+    throw new NodeRpcError('mosaic_loadData: answer without a valid `epoch`');
+  }
+  const epoch = BigInt(value);
+  if (epoch < floor) throw new NodeRpcError('mosaic_loadData: the answering committee predates the data');
+  return epoch;
 }
 
 function committeeParams(options: { n?: number; t?: number }): { n: number; t: number } {

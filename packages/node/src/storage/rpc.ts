@@ -98,11 +98,31 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
   });
 
   registry.method({
+    name: 'mosaic_recoverData',
+    description:
+      'This node lost its shares of a pointer: recovers them from t + 1 other members (re-sharing, the data is never reconstructed)',
+    params: z.strictObject({
+      pointer: hex32,
+      n: z.number().int().min(3).max(MAX_STORAGE_N),
+      t: z.number().int().min(1).max(31),
+    }),
+    handler: async (params) => {
+      const done = await service.recover(params.pointer as Hex, params.n, params.t).catch(rethrow);
+      return {
+        pointer: params.pointer,
+        epoch: `0x${done.epoch.toString(16)}`,
+        member: done.member,
+        helpers: done.helpers,
+      };
+    },
+  });
+
+  registry.method({
     name: 'mosaic_loadData',
     description: "Asks the pointer's storage committee for its shares of one segment, sealed to the requester",
     params: loadParams,
     handler: async (params) => {
-      const { record, outcomes } = await service.forwardLoad(params).catch(rethrow);
+      const { record, outcomes, epoch } = await service.forwardLoad(params).catch(rethrow);
       const answered = outcomes.filter((o) => o.ok);
       if (answered.length < params.request.t + 1) {
         const kind = mostCommon(outcomes.filter((o) => !o.ok).map((o) => o.kind ?? 'unavailable'));
@@ -119,7 +139,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         pointer: params.request.pointer as Hex,
         segment: params.segment,
         size: record.size,
-        epoch: `0x${record.storedAtEpoch.toString(16)}`,
+        epoch: `0x${epoch.toString(16)}`,
         answers: outcomes.map((o) =>
           o.ok && o.envelope
             ? { member: o.member, operator: o.operator, envelope: Buffer.from(o.envelope).toString('base64') }

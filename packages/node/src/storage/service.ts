@@ -37,21 +37,30 @@ import {
   shareFromBytes,
   shareToBytes,
 } from '@mosaic/client';
-import { vec } from '@mosaic/mpc';
+import { Party, vec } from '@mosaic/mpc';
 import type { Logger } from 'pino';
 import { type Address, getAddress, type Hex, hashTypedData, hexToBytes, recoverTypedDataAddress } from 'viem';
 import { z } from 'zod';
 import type { ChainClients } from '../chain/deployment.js';
+import type { AnyChainEvent } from '../chain/events.js';
+import type { ChainMembership } from '../chain/membership.js';
 import { peerIdFromBytes } from '../chain/membership.js';
 import type { NodeKeys } from '../keys/keystore.js';
+import type { MpcStreams } from '../mpc/libp2p-transport.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { Namespace, Store } from '../store/store.js';
 import { nodeAead, nodeX25519 } from './cipher.js';
-import { ShareStore, ShareStoreError } from './share-store.js';
+import { recoverySession, runDataHandover, runRecovery, type SeatInfo } from './handover.js';
+import { type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
 
 export const STORE_PROTOCOL = '/mosaic/data/store/1.0.0';
 export const LOAD_PROTOCOL = '/mosaic/data/load/1.0.0';
+/** An old member tells a new one that a pointer's shares are handed over to it (it checks on chain). */
+export const HANDOVER_PROTOCOL = '/mosaic/data/handover/1.0.0';
+/** A member that lost its shares: "which epoch do you hold this pointer in?" and "help me recover". */
+export const HELD_PROTOCOL = '/mosaic/data/held/1.0.0';
+export const RECOVER_PROTOCOL = '/mosaic/data/recover/1.0.0';
 
 /** What a member can refuse with; the gateway maps these to JSON-RPC codes. */
 export type StorageFailure =
@@ -116,6 +125,28 @@ export const loadHeaderSchema = z.strictObject({
   signature,
   segment: segmentIndex,
   member: z.number().int().min(1).max(64),
+  /** The epoch whose committee is asked (the shares move to each new epoch's committee). */
+  epoch: z.string().regex(/^[0-9]{1,20}$/),
+});
+
+const handoverInviteSchema = z.strictObject({
+  pointer: hex32,
+  n: small,
+  t: small,
+  fromEpoch: z.string().regex(/^[0-9]{1,20}$/),
+  toEpoch: z.string().regex(/^[0-9]{1,20}$/),
+});
+
+const heldQuerySchema = z.strictObject({ pointer: hex32 });
+
+const recoverInviteSchema = z.strictObject({
+  pointer: hex32,
+  n: small,
+  t: small,
+  epoch: z.string().regex(/^[0-9]{1,20}$/),
+  lost: z.number().int().min(1).max(64),
+  helpers: z.array(z.number().int().min(1).max(64)).min(2).max(32),
+  nonce: hex32,
 });
 export type LoadHeader = z.output<typeof loadHeaderSchema>;
 
@@ -152,6 +183,11 @@ export interface StorageServiceOptions {
   logger: Logger;
   /** Time limit of one member exchange (default 20 s). */
   timeoutMs?: number;
+  /** For epoch handovers and recovery (MPC sessions among members); without them, data stays where stored. */
+  membership?: ChainMembership;
+  streams?: MpcStreams;
+  /** Time limit of a handover or recovery session (default 60 s). */
+  sessionTimeoutMs?: number;
 }
 
 const MAX_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + 1024;
@@ -175,6 +211,13 @@ export class StorageService {
   private readonly signers = new Map<string, Promise<Address>>();
   private readonly stops: (() => Promise<void> | void)[] = [];
   private prunedAt = 0;
+  /** The epoch each pointer was last loaded from at this gateway. */
+  private readonly heldEpochs = new Map<string, bigint>();
+  /** Epoch handovers run one epoch at a time, in order. */
+  private epochQueue: Promise<void> = Promise.resolve();
+  /** Handovers this node runs or ran (pointer:toEpoch): an invitation and the local scan start each once. */
+  private readonly handovers = new Map<string, Promise<void>>();
+  private stopped = false;
 
   constructor(private readonly options: StorageServiceOptions) {
     this.shares = new ShareStore(options.store, options.keys.x25519SecretKey);
@@ -201,11 +244,368 @@ export class StorageService {
     this.stops.push(
       await serve(host, LOAD_PROTOCOL, (bytes, peer) => this.remote(() => this.onLoad(bytes, peer)), serveOptions),
     );
+    if (this.options.membership && this.options.streams) {
+      this.stops.push(
+        await serve(
+          host,
+          HANDOVER_PROTOCOL,
+          (bytes, peer) => this.remote(() => this.onHandoverInvite(bytes, peer)),
+          serveOptions,
+        ),
+      );
+      this.stops.push(
+        await serve(host, HELD_PROTOCOL, (bytes, _peer) => this.remote(() => this.onHeldQuery(bytes)), serveOptions),
+      );
+      this.stops.push(
+        await serve(
+          host,
+          RECOVER_PROTOCOL,
+          (bytes, peer) => this.remote(() => this.onRecoverInvite(bytes, peer)),
+          serveOptions,
+        ),
+      );
+    }
     await this.pruneNonces().catch(() => {});
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const stop of this.stops.splice(0)) await stop();
+  }
+
+  // ----- durability: epoch handover, recovery -----
+
+  /** Chain events: EpochAdvanced starts the handovers of the pointers this node holds. */
+  onChainEvent(event: AnyChainEvent): void {
+    if (event.contract !== 'epochs' || event.eventName !== 'EpochAdvanced') return;
+    const epoch = BigInt((event.args as { epoch: bigint }).epoch);
+    this.epochQueue = this.epochQueue
+      .then(() => this.advanceTo(epoch))
+      .catch((error: unknown) => {
+        this.options.logger.warn({ epoch: String(epoch), err: String(error) }, 'data handovers failed');
+      });
+  }
+
+  /** Resolves once the handovers queued so far have run (tests). */
+  async settled(): Promise<void> {
+    await this.epochQueue;
+    await Promise.allSettled([...this.handovers.values()]);
+  }
+
+  /** Hands every pointer held here for an epoch before `epoch` over to its committee of `epoch`. */
+  async advanceTo(epoch: bigint): Promise<void> {
+    if (!this.options.membership || !this.options.streams || this.stopped) return;
+    const work: Promise<void>[] = [];
+    for (const pointer of await this.shares.pointers()) {
+      let records: ShareRecord[];
+      try {
+        records = await this.shares.segmentsOf(pointer);
+      } catch {
+        continue; // a corrupted record: this node does not hold the pointer (recovery restores it)
+      }
+      const first = records[0];
+      if (first === undefined || first.epoch >= epoch) continue;
+      if (records.some((r) => r.epoch !== first.epoch || r.n !== first.n || r.t !== first.t)) continue;
+      work.push(this.handover(pointer, first.n, first.t, first.epoch, epoch, records));
+    }
+    await Promise.allSettled(work);
+  }
+
+  private handover(
+    pointer: Hex,
+    n: number,
+    t: number,
+    fromEpoch: bigint,
+    toEpoch: bigint,
+    held: ShareRecord[] | undefined,
+  ): Promise<void> {
+    const key = `${pointer}:${toEpoch}`;
+    let running = this.handovers.get(key);
+    if (running === undefined) {
+      running = this.runHandover(pointer, n, t, fromEpoch, toEpoch, held).catch((error: unknown) => {
+        this.options.logger.warn(
+          { pointer, toEpoch: String(toEpoch), err: String((error as Error).message ?? error).slice(0, 300) },
+          'data handover failed at this node',
+        );
+      });
+      this.handovers.set(key, running);
+      if (this.handovers.size > MAX_CACHED) this.handovers.delete(this.handovers.keys().next().value as string);
+    }
+    return running;
+  }
+
+  private async runHandover(
+    pointer: Hex,
+    n: number,
+    t: number,
+    fromEpoch: bigint,
+    toEpoch: bigint,
+    held: ShareRecord[] | undefined,
+  ): Promise<void> {
+    const record = await this.record(pointer);
+    const segments = segmentCount(record.size);
+    const [before, after] = await Promise.all([
+      this.committee(pointer, fromEpoch, n),
+      this.committee(pointer, toEpoch, n),
+    ]);
+    const self = this.options.keys.peerId.toString();
+    const complete =
+      held !== undefined &&
+      held.length === segments &&
+      held.every((r, i) => r.segment === i && vec.size(r.share) === segmentElements(record.size, i));
+    if (complete && before.every((m, i) => m.operator === after[i]?.operator)) {
+      // The same committee in the same order: the shares stay valid, their epoch moves.
+      await this.shares.putAll(held.map((r) => ({ ...r, epoch: toEpoch })));
+      return;
+    }
+    // New members that are not old ones learn of the handover from each old member (they check it on chain).
+    if (before.some((m) => m.peerId === self)) {
+      const invite = frame(
+        { pointer, n, t, fromEpoch: String(fromEpoch), toEpoch: String(toEpoch) },
+        new Uint8Array(0),
+      );
+      for (const m of after) {
+        if (before.some((b) => b.peerId === m.peerId)) continue;
+        void this.exchange(m, HANDOVER_PROTOCOL, invite, async () => new Uint8Array([1])).catch(() => {});
+      }
+    }
+    const seats = (list: StorageMemberInfo[]): SeatInfo[] => list.map((m) => ({ member: m.member, peerId: m.peerId }));
+    const fresh = await runDataHandover(this.durability(), {
+      pointer,
+      n,
+      t,
+      size: record.size,
+      fromEpoch,
+      toEpoch,
+      before: seats(before),
+      after: seats(after),
+      sizes: Array.from({ length: segments }, (_, i) => segmentElements(record.size, i)),
+      held: complete ? held : undefined,
+    });
+    if (fresh) await this.shares.putAll(fresh);
+    else await this.shares.deletePointer(pointer);
+    this.options.logger.info(
+      { pointer, fromEpoch: String(fromEpoch), toEpoch: String(toEpoch), kept: fresh !== undefined },
+      'data handover done',
+    );
+  }
+
+  private durability() {
+    const { membership, streams, keys } = this.options;
+    if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+    return {
+      shares: this.shares,
+      membership,
+      streams,
+      selfPeerId: keys.peerId,
+      timeoutMs: this.options.sessionTimeoutMs ?? 60_000,
+    };
+  }
+
+  private async currentEpoch(): Promise<bigint> {
+    try {
+      return await this.options.chain.contracts.epochs.read.currentEpoch();
+    } catch {
+      throw new StorageError('unavailable', 'the chain could not be read');
+    }
+  }
+
+  /** An old member says a pointer is handed over to this node: check it on chain, then take part. */
+  private async onHandoverInvite(bytes: Uint8Array, peer: PeerId): Promise<Uint8Array> {
+    const parsed = handoverInviteSchema.safeParse(unframe(bytes).header);
+    if (!parsed.success) throw new StorageError('bad-request', `handover: ${parsed.error.issues[0]?.message}`);
+    const { n, t } = parsed.data;
+    const pointer = parsed.data.pointer.toLowerCase() as Hex;
+    const fromEpoch = BigInt(parsed.data.fromEpoch);
+    const toEpoch = BigInt(parsed.data.toEpoch);
+    checkParams(n, t);
+    const record = await this.record(pointer);
+    if (fromEpoch < record.storedAtEpoch || toEpoch <= fromEpoch || toEpoch > (await this.currentEpoch())) {
+      throw new StorageError('bad-request', 'the handover epochs are not possible');
+    }
+    const [before, after] = await Promise.all([
+      this.committee(pointer, fromEpoch, n),
+      this.committee(pointer, toEpoch, n),
+    ]);
+    const self = this.options.keys.peerId.toString();
+    if (!before.some((m) => m.peerId === peer.toString())) {
+      throw new StorageError('not-member', 'the sender is not an old member of the storage committee');
+    }
+    if (!after.some((m) => m.peerId === self) || before.some((m) => m.peerId === self)) {
+      throw new StorageError('not-member', 'this node is not a new member of the storage committee');
+    }
+    void this.handover(pointer, n, t, fromEpoch, toEpoch, undefined);
+    return new Uint8Array([1]);
+  }
+
+  /** Which epoch, seat and (n, t) this node holds a pointer in (no share data). */
+  private async onHeldQuery(bytes: Uint8Array): Promise<Uint8Array> {
+    const parsed = heldQuerySchema.safeParse(unframe(bytes).header);
+    if (!parsed.success) throw new StorageError('bad-request', `held: ${parsed.error.issues[0]?.message}`);
+    const pointer = parsed.data.pointer.toLowerCase() as Hex;
+    const held = await this.heldRecords(pointer);
+    if (held === undefined) throw new StorageError('not-stored', 'this node holds no complete share of the data');
+    const r = held[0]!;
+    return new TextEncoder().encode(JSON.stringify({ epoch: String(r.epoch), member: r.member, n: r.n, t: r.t }));
+  }
+
+  /** This node's records of a pointer when it holds every segment for one epoch; undefined otherwise. */
+  private async heldRecords(pointer: Hex): Promise<ShareRecord[] | undefined> {
+    let records: ShareRecord[];
+    try {
+      records = await this.shares.segmentsOf(pointer);
+    } catch {
+      return undefined;
+    }
+    const first = records[0];
+    if (first === undefined) return undefined;
+    const record = await this.record(pointer);
+    if (records.length !== segmentCount(record.size)) return undefined;
+    if (records.some((r, i) => r.segment !== i || r.epoch !== first.epoch || r.member !== first.member))
+      return undefined;
+    return records;
+  }
+
+  /**
+   * Recovers this node's shares of `pointer` from the other members (it lost them): finds the epoch they hold
+   * it in, picks t + 1 helpers and runs the recovery session (handover.ts, runRecovery). Returns the seat.
+   */
+  async recover(pointer: Hex, n: number, t: number): Promise<{ epoch: bigint; member: number; helpers: number[] }> {
+    checkParams(n, t);
+    pointer = pointer.toLowerCase() as Hex;
+    const record = await this.record(pointer);
+    const self = this.options.keys.peerId.toString();
+    const current = await this.currentEpoch();
+    const query = frame({ pointer }, new Uint8Array(0));
+    for (const epoch of [...new Set([current, this.heldEpochs.get(pointer), record.storedAtEpoch])]) {
+      if (epoch === undefined) continue;
+      const members = await this.committee(pointer, epoch, n);
+      const seat = members.find((m) => m.peerId === self);
+      if (seat === undefined) continue;
+      const answers = await Promise.all(
+        members
+          .filter((m) => m.peerId !== self)
+          .map(async (m) => {
+            try {
+              const reply = await this.exchange(m, HELD_PROTOCOL, query, async () => new Uint8Array(0));
+              const held = JSON.parse(new TextDecoder().decode(reply)) as {
+                epoch: string;
+                member: number;
+                n: number;
+                t: number;
+              };
+              return held.epoch === String(epoch) && held.member === m.member && held.n === n && held.t === t
+                ? m
+                : undefined;
+            } catch {
+              return undefined;
+            }
+          }),
+      );
+      const holders = answers.filter((m): m is StorageMemberInfo => m !== undefined);
+      if (holders.length < t + 1) continue;
+      const helpers = holders.slice(0, t + 1);
+      const nonce = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}` as Hex;
+      const invite = frame(
+        { pointer, n, t, epoch: String(epoch), lost: seat.member, helpers: helpers.map((h) => h.member), nonce },
+        new Uint8Array(0),
+      );
+      const { membership, streams, keys } = this.options;
+      if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+      const timeoutMs = this.options.sessionTimeoutMs ?? 60_000;
+      const transport = membership.openSessionAmong(streams, {
+        sessionId: recoverySession(pointer, epoch, seat.member, nonce),
+        peers: [...helpers.map((h) => h.peerId), self],
+        self: keys.peerId,
+        openTimeoutMs: timeoutMs,
+      });
+      let shares: Uint32Array[] | undefined;
+      try {
+        const invited = Promise.all(
+          helpers.map((h) => this.exchange(h, RECOVER_PROTOCOL, invite, async () => new Uint8Array(0))),
+        );
+        invited.catch(() => transport.close());
+        const party = new Party({ transport, t, timeoutMs });
+        shares = await runRecovery(party, {
+          helpers: helpers.map((h) => h.member),
+          lost: seat.member,
+          sizes: Array.from({ length: segmentCount(record.size) }, (_, i) => segmentElements(record.size, i)),
+          held: undefined,
+        });
+        await invited;
+      } finally {
+        transport.close();
+      }
+      if (!shares) throw new StorageError('unavailable', 'the recovery returned nothing');
+      const storedAt = Date.now();
+      await this.shares.putAll(
+        shares.map((share, segment) => ({
+          pointer,
+          epoch,
+          member: seat.member,
+          n,
+          t,
+          segment,
+          size: record.size,
+          storedAt,
+          share,
+        })),
+      );
+      this.options.logger.info({ pointer, epoch: String(epoch), member: seat.member }, 'data shares recovered');
+      return { epoch, member: seat.member, helpers: helpers.map((h) => h.member) };
+    }
+    throw new StorageError('not-stored', 'no epoch has t + 1 members holding the data with this node among them');
+  }
+
+  /** A member that lost its shares asks this one to help: check it on chain, then take part in its session. */
+  private async onRecoverInvite(bytes: Uint8Array, peer: PeerId): Promise<Uint8Array> {
+    const parsed = recoverInviteSchema.safeParse(unframe(bytes).header);
+    if (!parsed.success) throw new StorageError('bad-request', `recover: ${parsed.error.issues[0]?.message}`);
+    const { n, t, lost, helpers, nonce } = parsed.data;
+    const pointer = parsed.data.pointer.toLowerCase() as Hex;
+    const epoch = BigInt(parsed.data.epoch);
+    checkParams(n, t);
+    if (helpers.length !== t + 1 || new Set([...helpers, lost]).size !== t + 2) {
+      throw new StorageError('bad-request', 'a recovery needs t + 1 distinct helpers other than the lost member');
+    }
+    const members = await this.committee(pointer, epoch, n);
+    if (members[lost - 1]?.peerId !== peer.toString()) {
+      throw new StorageError('not-member', `the requester is not member ${lost} of the storage committee`);
+    }
+    const self = this.options.keys.peerId.toString();
+    const mine = helpers.findIndex((h) => members[h - 1]?.peerId === self);
+    if (mine < 0) throw new StorageError('not-member', 'this node is not one of the helpers');
+    const held = await this.heldRecords(pointer);
+    if (
+      held === undefined ||
+      held[0]!.epoch !== epoch ||
+      held[0]!.member !== helpers[mine] ||
+      held[0]!.n !== n ||
+      held[0]!.t !== t
+    ) {
+      throw new StorageError('not-stored', 'this node does not hold the data for that committee');
+    }
+    const { membership, streams, keys } = this.options;
+    if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+    const timeoutMs = this.options.sessionTimeoutMs ?? 60_000;
+    const transport = membership.openSessionAmong(streams, {
+      sessionId: recoverySession(pointer, epoch, lost, nonce as Hex),
+      peers: [...helpers.map((h) => members[h - 1]!.peerId), members[lost - 1]!.peerId],
+      self: keys.peerId,
+      openTimeoutMs: timeoutMs,
+    });
+    try {
+      const party = new Party({ transport, t, timeoutMs });
+      await runRecovery(party, {
+        helpers,
+        lost,
+        sizes: held.map((r) => vec.size(r.share)),
+        held: held.map((r) => r.share),
+      });
+    } finally {
+      transport.close();
+    }
+    return new Uint8Array([1]);
   }
 
   // ----- chain -----
@@ -316,30 +716,51 @@ export class StorageService {
 
   /** Asks every member of the pointer's committee for its share of a segment. */
   async forwardLoad(
-    header: Omit<LoadHeader, 'member'>,
-  ): Promise<{ record: DataRecordOnChain; outcomes: MemberOutcome[] }> {
+    header: Omit<LoadHeader, 'member' | 'epoch'>,
+  ): Promise<{ record: DataRecordOnChain; outcomes: MemberOutcome[]; epoch: bigint }> {
     const { request: req } = header;
     checkParams(req.n, req.t);
-    const record = await this.record(req.pointer as Hex);
+    const pointer = req.pointer.toLowerCase() as Hex;
+    const record = await this.record(pointer);
     if (header.segment >= segmentCount(record.size)) {
       throw new StorageError(
         'bad-request',
         `segment ${header.segment} does not exist (the data has ${segmentCount(record.size)})`,
       );
     }
-    const members = await this.committee(req.pointer as Hex, record.storedAtEpoch, req.n);
-    const outcomes = await Promise.all(
-      members.map(async (info): Promise<MemberOutcome> => {
-        const message = frame({ ...header, member: info.member }, new Uint8Array(0));
-        try {
-          const envelope = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) => this.onLoad(bytes, peer));
-          return { member: info.member, operator: info.operator, ok: true, envelope };
-        } catch (error) {
-          return { member: info.member, operator: info.operator, ok: false, ...describe(error) };
-        }
-      }),
+    // The shares move to each new epoch's committee (handover): ask the epoch this gateway last loaded from,
+    // then the current one, then the one the data was stored in, until t + 1 members answer.
+    const current = this.options.membership ? await this.currentEpoch().catch(() => undefined) : undefined;
+    const epochs = [...new Set([this.heldEpochs.get(pointer), current, record.storedAtEpoch])].filter(
+      (e): e is bigint => e !== undefined && e >= record.storedAtEpoch,
     );
-    return { record, outcomes };
+    let best: { outcomes: MemberOutcome[]; epoch: bigint } | undefined;
+    for (const epoch of epochs) {
+      const members = await this.committee(pointer, epoch, req.n);
+      const outcomes = await Promise.all(
+        members.map(async (info): Promise<MemberOutcome> => {
+          const message = frame({ ...header, member: info.member, epoch: String(epoch) }, new Uint8Array(0));
+          try {
+            const envelope = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) =>
+              this.onLoad(bytes, peer),
+            );
+            return { member: info.member, operator: info.operator, ok: true, envelope };
+          } catch (error) {
+            return { member: info.member, operator: info.operator, ok: false, ...describe(error) };
+          }
+        }),
+      );
+      const answered = outcomes.filter((o) => o.ok).length;
+      if (best === undefined || answered > best.outcomes.filter((o) => o.ok).length) best = { outcomes, epoch };
+      if (answered >= req.t + 1) {
+        this.heldEpochs.set(pointer, epoch);
+        if (this.heldEpochs.size > MAX_CACHED) this.heldEpochs.delete(this.heldEpochs.keys().next().value as string);
+        break;
+      }
+      // Only a committee that does not hold the data is worth leaving for another epoch's.
+      if (!outcomes.some((o) => o.kind === 'not-stored' || o.kind === 'not-member')) break;
+    }
+    return { record, ...best! };
   }
 
   private async exchange(
@@ -526,8 +947,9 @@ export class StorageService {
       }
     });
     const record = await this.record(pointer);
-    await this.checkMember(pointer, record.storedAtEpoch, r.n, member);
-    await this.useNonce(`${requestHash}:${segment}`, r.expiresAt);
+    const epoch = BigInt(parsed.data.epoch);
+    if (epoch < record.storedAtEpoch) throw new StorageError('bad-request', 'the data did not exist in that epoch');
+    await this.checkMember(pointer, epoch, r.n, member);
     let stored: Awaited<ReturnType<ShareStore['get']>>;
     try {
       stored = await this.shares.get(pointer, segment);
@@ -536,10 +958,16 @@ export class StorageService {
       throw error;
     }
     if (stored === undefined) throw new StorageError('not-stored', `this node holds no share of segment ${segment}`);
-    if (stored.n !== r.n || stored.t !== r.t || stored.member !== member || stored.epoch !== record.storedAtEpoch) {
+    if (stored.epoch !== epoch) {
+      throw new StorageError('not-stored', `this node holds the share for epoch ${stored.epoch}, not ${epoch}`);
+    }
+    if (stored.n !== r.n || stored.t !== r.t || stored.member !== member) {
       throw new StorageError('bad-request', `the share is held for committee (n = ${stored.n}, t = ${stored.t})`);
     }
-    const binding = this.binding(pointer, record.storedAtEpoch, member, segment, r.n, r.t);
+    // Marked used only once this member can answer: a gateway asking another epoch's committee first does not
+    // spend the request.
+    await this.useNonce(`${requestHash}:${segment}`, r.expiresAt);
+    const binding = this.binding(pointer, epoch, member, segment, r.n, r.t);
     return sealEnvelope(
       shareToBytes(stored.share),
       hexToBytes(message.responseKey),

@@ -97,6 +97,14 @@ export class ShareStore {
     return sealed.length;
   }
 
+  /** Stores several records in one durable batch (a handover's or a recovery's segments). */
+  async putAll(records: readonly ShareRecord[]): Promise<void> {
+    const sealed = records.map((r) => [keyOf(r.pointer, r.segment), this.seal(r)] as const);
+    await this.commits.write((batch) => {
+      for (const [key, value] of sealed) batch.put(this.records, key, value);
+    });
+  }
+
   /** Deletes a pointer's records (all segments), durably. */
   async deletePointer(pointer: Hex): Promise<number> {
     const keys: string[] = [];

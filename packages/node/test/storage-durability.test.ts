@@ -1,0 +1,202 @@
+// Durability of stored data (issue 7): six `mosaic node` processes, a storage committee of (3, 1).
+//  - epoch handover: the epoch advances until the pointer's committee changes; the old members reshare to the
+//    new ones, the data loads from the new committee unchanged, and only the new committee holds shares;
+//  - lost-disk recovery: a member's shares are wiped (keys kept); it recovers them from the others by
+//    re-sharing, and a load that needs its share (t other members offline) succeeds.
+import '../src/shim.js';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { MosaicClient } from '@mosaic/client';
+import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
+import { type Address, bytesToHex, getAddress, type Hex } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import { loadOrCreateKeys } from '../src/keys/keystore.js';
+import { nodeAead } from '../src/storage/cipher.js';
+import { ShareStore } from '../src/storage/share-store.js';
+import { Store } from '../src/store/store.js';
+import type { TestLedger } from '../src/testing/chain.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
+import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
+
+const N = 3;
+const T = 1;
+
+describe('stored data across epochs and lost disks (six nodes, committee (3, 1))', { timeout: 420_000 }, () => {
+  let network: LocalNetwork;
+  let ledger: TestLedger;
+  let nodes: NodeProcess[];
+  let client: MosaicClient;
+  let operators: Address[];
+  const data = new Uint8Array(randomBytes(700_000)); // two segments
+  let pointer: Hex;
+  let gateway = 0;
+
+  before(async () => {
+    network = await startLocalNetwork({ count: 6 });
+    ({ ledger, nodes } = network);
+    await ledger.advanceEpoch();
+    const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 12 });
+    await ledger.fundEth(account.address);
+    await ledger.fundMos(account.address);
+    operators = await Promise.all(
+      nodes.map(async (n) => getAddress(((await rpc(n.rpcUrl(), 'mosaic_info')) as { operator: Address }).operator)),
+    );
+    const connect = (index: number) =>
+      MosaicClient.connect({
+        chain: { rpcUrl: ledger.url, account: bytesToHex(account.getHdKey().privateKey!) },
+        addresses: ledger.addresses,
+        node: nodes[index]!.rpcUrl(),
+        aead: nodeAead,
+      });
+    client = await connect(0);
+    pointer = (await client.data.store(data, { dataType: 1, n: N, t: T })).pointer;
+  });
+  after(async () => {
+    if (process.env.MOSAIC_E2E_LOGS) {
+      nodes?.forEach((n, i) => {
+        for (const line of n.logs.filter((l) => Number(l.level) >= 30).slice(-30)) {
+          console.error(`node ${i}: ${JSON.stringify(line)}`);
+        }
+      });
+    }
+    await network?.stop();
+  });
+
+  it('hands the shares over to the new committee when the epoch changes; only it holds them', async () => {
+    const record = await client.data.record(pointer);
+    const first = (await client.data.committee(pointer, record.storedAtEpoch, N)).map((m) => m.operator);
+    let epoch = record.storedAtEpoch;
+    let next = first;
+    for (let i = 0; i < 12 && next.join() === first.join(); i++) {
+      epoch = await ledger.advanceEpoch();
+      next = (await client.data.committee(pointer, epoch, N)).map((m) => m.operator);
+    }
+    assert.notEqual(next.join(), first.join(), 'the committee changed within 12 epochs');
+    // A gateway outside both committees.
+    gateway = operators.findIndex((o) => !first.includes(o) && !next.includes(o));
+    if (gateway < 0) gateway = operators.findIndex((o) => !next.includes(o));
+    const viaGateway = await MosaicClient.connect({
+      chain: {
+        rpcUrl: ledger.url,
+        account: bytesToHex(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 12 }).getHdKey().privateKey!),
+      },
+      addresses: ledger.addresses,
+      node: nodes[gateway]!.rpcUrl(),
+      aead: nodeAead,
+    });
+    client = viaGateway;
+    // The handover runs when the nodes see EpochAdvanced: wait until the new committee answers.
+    const deadline = Date.now() + 90_000;
+    let loaded: Awaited<ReturnType<MosaicClient['data']['load']>> | undefined;
+    while (Date.now() < deadline) {
+      loaded = await client.data.load(pointer, { n: N, t: T }).catch(() => undefined);
+      if (loaded?.epoch === epoch && loaded.answered.length === N) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(loaded, 'the data loads after the epoch change');
+    assert.equal(loaded.epoch, epoch, 'the committee of the new epoch answered');
+    assert.deepEqual(loaded.answered, [1, 2, 3]);
+    assert.equal(loaded.data.encoding, 'bytes');
+    assert.equal(Buffer.compare(loaded.data.value as Uint8Array, data), 0);
+    // Old members outside the new committee deleted their shares (read from each node's disk at the end).
+    heldCheck = { epoch, committee: next };
+  });
+
+  let heldCheck: { epoch: bigint; committee: Address[] } | undefined;
+
+  it('recovers a wiped member by re-sharing; a load needing its share then succeeds', async () => {
+    assert.ok(heldCheck, 'the handover case ran');
+    const { committee } = heldCheck;
+    const seats = committee.map((o) => operators.indexOf(o));
+    const lost = seats.find((i) => i !== gateway && i !== 0) ?? seats[0]!;
+    await nodes[lost]!.kill('SIGTERM');
+    await wipeShares(network.dataDirs[lost]!);
+    nodes[lost] = await restart(lost);
+    const recovered = (await rpc(nodes[lost]!.rpcUrl(), 'mosaic_recoverData', { pointer, n: N, t: T })) as {
+      member: number;
+      helpers: number[];
+    };
+    const lostMember = committee.indexOf(operators[lost]!) + 1;
+    assert.equal(recovered.member, lostMember);
+    assert.equal(recovered.helpers.length, T + 1);
+    // t other members offline: only t + 1 remain, the recovered one among them.
+    const offline = seats.filter((i) => i !== lost && i !== gateway).slice(0, T);
+    for (const i of offline) await nodes[i]!.kill('SIGTERM');
+    const loaded = await client.data.load(pointer, { n: N, t: T });
+    assert.ok(loaded.answered.includes(lostMember), 'the recovered member answered');
+    assert.equal(loaded.answered.length, T + 1);
+    assert.equal(Buffer.compare(loaded.data.value as Uint8Array, data), 0);
+    for (const i of offline) nodes[i] = await restart(i);
+  });
+
+  it('leaves shares only with the current committee, all for the current epoch', async () => {
+    assert.ok(heldCheck);
+    await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+    for (const [i, dir] of network.dataDirs.entries()) {
+      const { keys } = await loadOrCreateKeys(dir, {});
+      const store = await Store.open(`${dir}/store`);
+      try {
+        const shares = new ShareStore(store, keys.x25519SecretKey);
+        const records = await shares.segmentsOf(pointer);
+        if (heldCheck.committee.includes(operators[i]!)) {
+          assert.equal(records.length, 2, `member node ${i} holds both segments`);
+          for (const r of records) {
+            assert.equal(r.epoch, heldCheck.epoch);
+            assert.equal(r.member, heldCheck.committee.indexOf(operators[i]!) + 1);
+          }
+        } else {
+          assert.equal(records.length, 0, `node ${i} outside the committee holds nothing`);
+        }
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  async function restart(index: number): Promise<NodeProcess> {
+    const alive = nodes.findIndex((n, i) => i !== index && n.child.exitCode === null && n.child.signalCode === null);
+    const bootstrap = ((await rpc(nodes[alive]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
+    const node = startNodeProcess([
+      '--data-dir',
+      network.dataDirs[index]!,
+      '--chain-rpc',
+      ledger.url,
+      '--deployment',
+      ledger.deploymentFile,
+      '--rpc-port',
+      '0',
+      '--confirmations',
+      '0',
+      '--min-connections',
+      '1',
+      '--register',
+      '--bootstrap',
+      bootstrap,
+    ]);
+    await node.waitFor(stepDone('register'), 90_000);
+    network.nodes[index] = node;
+    nodes[index] = node;
+    const peerId = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { peerId: string }).peerId;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const peers = (await rpc(nodes[gateway]!.rpcUrl(), 'mosaic_peers').catch(() => [])) as { peerId?: string }[];
+      if (Array.isArray(peers) && peers.some((p) => p.peerId === peerId)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return node;
+  }
+});
+
+/** Deletes every stored share on a stopped node's disk (its keys stay). */
+async function wipeShares(dataDir: string): Promise<void> {
+  const { keys } = await loadOrCreateKeys(dataDir, {});
+  const store = await Store.open(`${dataDir}/store`);
+  try {
+    const shares = new ShareStore(store, keys.x25519SecretKey);
+    for (const p of await shares.pointers()) await shares.deletePointer(p);
+    assert.equal((await shares.pointers()).length, 0);
+  } finally {
+    await store.close();
+  }
+}
