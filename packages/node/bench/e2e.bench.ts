@@ -27,7 +27,7 @@ const Millionaires = contract('Millionaires', {
 
 const SEQUENTIAL_CALLS = 30;
 const WARMUP_CALLS = 3;
-const CALLERS = 8;
+const CALLERS = 24;
 const WINDOW_MS = 20_000;
 
 function percentile(sorted: number[], p: number): number {
@@ -65,15 +65,26 @@ export async function run(record: Record): Promise<void> {
     const { fee } = await handles[0]!.estimate.compare();
     for (let i = 0; i < CALLERS; i++) {
       const amount = fee * 2_000n;
-      await ledger.fundMos(mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 + i }).address, amount);
+      const address = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 1 + i }).address;
+      await ledger.fundEth(address); // anvil funds only its first ten accounts
+      await ledger.fundMos(address, amount);
       await clients[i]!.deposit(amount);
     }
 
     let a = 1_000_000n;
+    // Where a call's time goes (ms since the call, per stage), for MOSAIC_BENCH_STAGES=1.
+    const stageTimes: { [stage: string]: number }[] = [];
     const call = async (i: number) => {
       a += 1n;
       const args = { a: a * 3n, b: a * 2n + BigInt(i) };
-      const result = await handles[i]!.call.compare(args);
+      const t0 = performance.now();
+      const marks: { [stage: string]: number } = {};
+      const result = await handles[i]!.call.compare(args, {
+        onProgress: (p: { stage: string }) => {
+          marks[p.stage] ??= performance.now() - t0;
+        },
+      });
+      stageTimes.push(marks);
       if (result.outputs.aIsRicher !== true) throw new Error(`wrong result for ${JSON.stringify(String(args.a))}`);
       return result;
     };
@@ -121,6 +132,12 @@ export async function run(record: Record): Promise<void> {
     await new Promise((r) => setTimeout(r, WINDOW_MS));
     stop = true;
     await Promise.all(loops);
+    if (process.env.MOSAIC_BENCH_STAGES) {
+      const load = stageTimes.slice(WARMUP_CALLS + SEQUENTIAL_CALLS);
+      const stages = [...new Set(load.flatMap((m) => Object.keys(m)))];
+      const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+      console.error(stages.map((st) => `${st} ${Math.round(median(load.map((m) => m[st] ?? 0)))}`).join(', '));
+    }
     record({ name: 'e2e.tasks', value: Math.round((completed / (WINDOW_MS / 1000)) * 100) / 100, unit: 'tasks/s' });
 
     // Gas: every task created in the load phase, and the commits that receipted them.

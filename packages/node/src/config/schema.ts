@@ -120,8 +120,10 @@ export const nodeConfigSchema = z.strictObject({
       maxBatch: z.number().int().min(1).max(256).default(32),
       /** Longest a completed receipt waits before its batch is committed. */
       maxBatchDelayMs: z.number().int().min(0).max(600_000).default(500),
-      /** Tasks of one stateless contract that may run at once (stateful contracts run one at a time). */
-      maxConcurrent: z.number().int().min(1).max(64).default(8),
+      /** Sessions of one stateless contract that may run at once (stateful contracts run one task at a time). */
+      maxConcurrent: z.number().int().min(1).max(64).default(2),
+      /** Tasks of one function of a stateless contract that run together in one session (member 1 batches). */
+      maxBatchTasks: z.number().int().min(1).max(64).default(32),
       /** How long an epoch handover waits for the old and new committees to meet and finish. */
       handoverTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
     })

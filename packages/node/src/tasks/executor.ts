@@ -24,12 +24,22 @@ import { jsonCodec } from '../store/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
 import { HandoverBook, type HandoverRecord, handOver } from './handover.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
-import { receiptOf, runTask, STATUS } from './run-task.js';
+import { receiptOf, runTask, runTaskBatch, STATUS } from './run-task.js';
 import { StateStore } from './state-store.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
 export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/1.0.0';
 export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/1.0.0';
+export const TASK_BATCH_PROTOCOL = '/mosaic/task-batch/1.0.0';
+/** Tasks in one batch at most (a proposal names them all). */
+const MAX_BATCH_TASKS = 64;
+
+const proposalSchema = z.strictObject({
+  taskIds: z
+    .array(z.string().regex(/^0x[0-9a-f]{1,64}$/))
+    .min(1)
+    .max(MAX_BATCH_TASKS),
+});
 const MAX_BUNDLE_BYTES = 64 << 20;
 
 export interface TaskExecutorOptions {
@@ -53,6 +63,8 @@ export interface TaskExecutorOptions {
   maxConcurrent?: number;
   /** How long an epoch handover waits for both committees (default 120 s). */
   handoverTimeoutMs?: number;
+  /** Tasks of one function of a stateless contract run in one session at most (default 32). */
+  maxBatchTasks?: number;
 }
 
 const resultSchema = z.object({
@@ -101,6 +113,12 @@ export class TaskExecutor {
     this.cleanups.push(
       await serve(this.o.host, TASK_BUNDLE_PROTOCOL, (req) => this.receiveBundle(req), {
         maxRequestBytes: MAX_BUNDLE_BYTES + 32,
+        logger: this.o.logger,
+      }),
+    );
+    this.cleanups.push(
+      await serve(this.o.host, TASK_BATCH_PROTOCOL, (req, peer) => this.receiveProposal(req, peer.toString()), {
+        maxRequestBytes: 16 + 70 * MAX_BATCH_TASKS,
         logger: this.o.logger,
       }),
     );
@@ -368,7 +386,10 @@ export class TaskExecutor {
     if (await this.book.bundles.has(key)) return false;
     await this.book.bundles.put(key, bundle);
     if (entry.status === 'created') await this.book.update(entry.taskId, { status: 'submitted' });
-    this.runnerOf(entry.contractId).bundleArrived(entry.sequence);
+    const runner = this.runnerOf(entry.contractId);
+    runner.bundleArrived(entry.sequence);
+    // A batch leader waits for bundles before it proposes their tasks.
+    if (entry.member === 1) runner.kick();
     return true;
   }
 
@@ -538,6 +559,151 @@ export class TaskExecutor {
     if (done) this.batcher.completed(done, outcome.receipt);
   }
 
+  /**
+   * @internal The batch leader (member 1) of a stateless contract: tells the other members which tasks run
+   * together, then runs them. A member that refuses (it does not know a task yet) fails the session for all,
+   * and the tasks get Skipped receipts.
+   */
+  async leadBatch(entries: readonly TaskEntry[]): Promise<void> {
+    const first = entries[0]!;
+    const committee = await this.o.membership.committee(first.contractId, first.epoch);
+    const proposal = new TextEncoder().encode(
+      JSON.stringify({ taskIds: entries.map((e) => `0x${e.taskId.toString(16)}`) }),
+    );
+    await Promise.all(
+      committee.members
+        .filter((m) => m.index !== 1)
+        .map((m) =>
+          request(this.o.host, peerIdFromString(m.peerId), TASK_BATCH_PROTOCOL, proposal, {
+            maxResponseBytes: 16,
+            timeoutMs: 10_000,
+          }).catch((error: unknown) => {
+            this.o.logger.warn({ member: m.index, err: String(error) }, 'task batch not taken by a member');
+          }),
+        ),
+    );
+    await this.runBatch(entries);
+  }
+
+  /** A member's side of a proposal: checks it, and starts the batch in the contract's runner. */
+  private async receiveProposal(message: Uint8Array, peer: string): Promise<Uint8Array> {
+    let ids: bigint[];
+    try {
+      ids = proposalSchema.parse(JSON.parse(new TextDecoder().decode(message))).taskIds.map((h) => BigInt(h));
+    } catch {
+      throw new RemoteError('malformed task batch proposal');
+    }
+    const entries = await Promise.all(ids.map((id) => this.book.waitFor(id, 5_000)));
+    const missing = ids.find((_, k) => entries[k] === undefined);
+    if (missing !== undefined) throw new RemoteError(`task ${missing} is not known here`);
+    const list = entries as TaskEntry[];
+    const first = list[0]!;
+    const same = list.every(
+      (e) =>
+        e.contractId === first.contractId &&
+        e.epoch === first.epoch &&
+        e.selector.toLowerCase() === first.selector.toLowerCase() &&
+        e.member > 0,
+    );
+    if (!same || new Set(ids).size !== ids.length) {
+      throw new RemoteError('a batch holds distinct tasks of one function and epoch, of which this node is a member');
+    }
+    const committee = await this.o.membership.committee(first.contractId, first.epoch);
+    if (committee.members[0]?.peerId !== peer) throw new RemoteError('only member 1 proposes task batches');
+    if (await this.isStateful(first.contractId)) throw new RemoteError('a stateful contract runs its tasks one by one');
+    if (list.some(isFinal)) throw new RemoteError('a task of the batch is finished here');
+    if (!this.runnerOf(first.contractId).adopt(list, () => this.runBatch(list))) {
+      throw new RemoteError('a task of the batch is already running here');
+    }
+    return Uint8Array.of(1);
+  }
+
+  /** @internal Runs a batch of tasks of one function at this member and writes their outcomes in one batch. */
+  async runBatch(entries: readonly TaskEntry[]): Promise<void> {
+    const { o } = this;
+    const first = entries[0]!;
+    const committee = await o.membership.committee(first.contractId, first.epoch);
+    const module = await this.moduleOf(first.contractId);
+    if (module.state.length > 0) throw new Error('a stateful contract runs its tasks one by one');
+    const started = performance.now();
+    const bundles = await Promise.all(entries.map((e) => this.waitBundle(e)));
+    const bundleAt = performance.now();
+    const running = o.store.batch();
+    for (const e of entries) await this.book.update(e.taskId, { status: 'running' }, running);
+    await running.write();
+    const session = await o.membership.openSession(o.streams, {
+      contractId: first.contractId,
+      epoch: first.epoch,
+      sessionId: sessionIdFor(first.contractId, first.epoch, `batch:${first.taskId}:${entries.length}`),
+      self: o.keys.peerId,
+      openTimeoutMs: 30_000,
+    });
+    let outcomes: Awaited<ReturnType<typeof runTaskBatch>>;
+    let rounds = 0;
+    const runAt = performance.now();
+    try {
+      const party = new Party({ transport: session.transport, t: committee.t, timeoutMs: o.roundTimeoutMs ?? 20_000 });
+      outcomes = await runTaskBatch(
+        {
+          committee,
+          module,
+          state: undefined,
+          chainId: BigInt(o.chain.deployment.chainId),
+          tasks: o.chain.deployment.addresses.tasks,
+          operator: o.keys.operator,
+          x25519SecretKey: o.keys.x25519SecretKey,
+          party,
+        },
+        entries.map((entry, k) => ({ entry, bundle: bundles[k] })),
+      );
+      rounds = party.stats.rounds;
+    } finally {
+      session.transport.close();
+    }
+    const doneAt = performance.now();
+    const batch = o.store.batch();
+    const done: [TaskEntry, (typeof outcomes)[number]][] = [];
+    for (const [k, entry] of entries.entries()) {
+      const outcome = outcomes[k]!;
+      const updated = await this.book.update(
+        entry.taskId,
+        {
+          status: 'completed',
+          receipt: outcome.receipt,
+          receiptStatus: outcome.receiptStatus,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        },
+        batch,
+      );
+      if (outcome.envelope && outcome.signature) {
+        batch.put(this.results, taskKey(entry.contractId, entry.sequence), {
+          member: entry.member,
+          operator: o.keys.operator.address,
+          envelope: bytesToHex(outcome.envelope),
+          signature: outcome.signature,
+        });
+      }
+      if (updated) done.push([updated, outcome]);
+    }
+    await batch.write();
+    o.logger.info(
+      {
+        contractId: String(first.contractId),
+        firstTaskId: String(first.taskId),
+        tasks: entries.length,
+        skipped: outcomes.filter((x) => x.receiptStatus !== 'success').length,
+        ms: {
+          bundle: Math.round(bundleAt - started),
+          session: Math.round(doneAt - runAt),
+          store: Math.round(performance.now() - doneAt),
+        },
+        rounds,
+      },
+      'task batch completed',
+    );
+    for (const [entry, outcome] of done) this.batcher.completed(entry, outcome.receipt);
+  }
+
   private async waitBundle(entry: TaskEntry): Promise<Uint8Array | undefined> {
     const key = taskKey(entry.contractId, entry.sequence);
     const deadline = Date.now() + (this.o.bundleTimeoutMs ?? 20_000);
@@ -587,6 +753,9 @@ class ContractRunner {
   /** Sequences below this are final here (a scan starts from it). */
   private floor = 0n;
   private wake: (() => void) | undefined;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the contract keeps state (known once its code is here). */
+  private stateful: boolean | undefined;
 
   constructor(
     readonly contractId: bigint,
@@ -611,6 +780,7 @@ class ContractRunner {
 
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.wakeTimer);
     for (const w of this.bundleWaiters) w();
     this.wake?.();
   }
@@ -638,7 +808,8 @@ class ContractRunner {
 
   private async loop(): Promise<void> {
     const { book, handovers, o } = this.executor;
-    const limit = o.maxConcurrent ?? 8;
+    // Enough of the queue to fill every batch the leader may start.
+    const limit = (o.maxConcurrent ?? 8) * Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
     for (;;) {
       if (this.stopped) return;
       this.again = false;
@@ -672,28 +843,113 @@ class ContractRunner {
         continue;
       }
       if (ready.length === 0 && this.inFlight.size === 0) return;
-      let width = 1;
-      if (ready.length > 0) {
+      if (ready.length > 0 && this.stateful === undefined) {
         try {
-          width = (await this.executor.isStateful(this.contractId)) ? 1 : limit;
+          this.stateful = await this.executor.isStateful(this.contractId);
         } catch {
-          width = 1; // the code is not here: run one at a time and let the task report why
+          // The code is not here: run one at a time and let the task report why.
         }
       }
-      for (const entry of ready) {
-        if (this.inFlight.size >= width) break;
-        // A task after a pending handover waits for it.
-        if (handover && handover.version <= entry.sequence) break;
-        // The scan may have read a task just before it finished (a task leaves inFlight only after its
-        // completion is written): read it again now that it is known not to be in flight.
-        if (this.inFlight.has(entry.sequence)) continue;
-        const fresh = await book.get(entry.taskId);
-        if (!fresh || isFinal(fresh)) continue;
-        this.inFlight.set(entry.sequence, this.runTask(fresh));
+      if (this.stateful === false) {
+        this.startBatches(ready);
+      } else {
+        for (const entry of ready) {
+          if (this.inFlight.size >= 1) break;
+          // A task after a pending handover waits for it.
+          if (handover && handover.version <= entry.sequence) break;
+          const fresh = await this.freshTask(entry);
+          if (fresh) this.track([fresh], () => this.executor.runOne(fresh));
+        }
       }
       if (this.inFlight.size === 0) return;
       await this.settleOne();
     }
+  }
+
+  /**
+   * A stateless contract's tasks run in batches that member 1 forms and proposes (each member runs only the
+   * batches it is told, so all run the same ones). The leader takes the tasks whose bundles it holds (or
+   * whose bundles are overdue), grouped by epoch and function, up to maxBatchTasks per batch and maxConcurrent
+   * batches at once: under load, tasks queue while batches run, and the next batch takes them all.
+   */
+  private startBatches(ready: readonly TaskEntry[]): void {
+    const { o } = this.executor;
+    const size = Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
+    const limit = o.maxConcurrent ?? 8;
+    const overdue = o.bundleTimeoutMs ?? 20_000;
+    const now = Date.now();
+    const groups = new Map<string, TaskEntry[]>();
+    let nextWake = Number.POSITIVE_INFINITY;
+    for (const entry of ready) {
+      if (entry.member !== 1) continue;
+      if (entry.status === 'created' && now - entry.updatedAt < overdue) {
+        nextWake = Math.min(nextWake, entry.updatedAt + overdue - now);
+        continue;
+      }
+      const key = `${entry.epoch}:${entry.selector.toLowerCase()}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(entry);
+    }
+    if (Number.isFinite(nextWake)) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = setTimeout(() => this.kick(), nextWake + 10);
+    }
+    for (const group of groups.values()) {
+      for (let at = 0; at < group.length; at += size) {
+        if (new Set(this.inFlight.values()).size >= limit) return;
+        const chunk = group.slice(at, at + size).filter((e) => !this.inFlight.has(e.sequence));
+        if (chunk.length === 0) continue;
+        // Claimed at once (synchronously), re-read inside: a task that just finished drops out.
+        this.track(chunk, async () => {
+          const fresh = (await Promise.all(chunk.map((e) => this.executor.book.get(e.taskId)))).filter(
+            (e): e is TaskEntry => e !== undefined && !isFinal(e),
+          );
+          if (fresh.length > 0) await this.executor.leadBatch(fresh);
+        });
+      }
+    }
+  }
+
+  /** A member's runner takes a batch its leader proposed; false if one of its tasks is already running here. */
+  adopt(entries: readonly TaskEntry[], run: () => Promise<void>): boolean {
+    if (this.stopped || entries.some((e) => this.inFlight.has(e.sequence))) return false;
+    this.track(entries, run);
+    return true;
+  }
+
+  /** Runs `run` for these tasks, marks them in flight meanwhile, and settles them with Skipped if it fails. */
+  private track(entries: readonly TaskEntry[], run: () => Promise<void>): void {
+    const { o } = this.executor;
+    const promise = run()
+      .catch(async (error: unknown) => {
+        if (this.stopped) return;
+        o.logger.warn(
+          { taskIds: entries.map((e) => String(e.taskId)), err: String(error) },
+          'task failed at this member',
+        );
+        for (const entry of entries) {
+          const now = await this.executor.book.get(entry.taskId);
+          if (!now || isFinal(now)) continue;
+          await this.executor.settleFailed(now, error).catch(async (cause: unknown) => {
+            o.logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
+            await this.executor.book
+              .update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) })
+              .catch(() => {});
+          });
+        }
+      })
+      .finally(() => {
+        for (const entry of entries) this.inFlight.delete(entry.sequence);
+      });
+    for (const entry of entries) this.inFlight.set(entry.sequence, promise);
+  }
+
+  /** The task as stored now, if it still has to run (the scan may have read it just before it finished). */
+  private async freshTask(entry: TaskEntry): Promise<TaskEntry | undefined> {
+    if (this.inFlight.has(entry.sequence)) return undefined;
+    const fresh = await this.executor.book.get(entry.taskId);
+    return fresh && !isFinal(fresh) ? fresh : undefined;
   }
 
   /** The sequence after the last task this node knows of (no task pending here). */
@@ -716,23 +972,6 @@ class ContractRunner {
     });
     await Promise.race([...this.inFlight.values(), kicked]);
     this.wake = undefined;
-  }
-
-  private async runTask(entry: TaskEntry): Promise<void> {
-    const { book, o } = this.executor;
-    try {
-      await this.executor.runOne(entry);
-    } catch (error) {
-      if (!this.stopped) {
-        o.logger.warn({ taskId: String(entry.taskId), err: String(error) }, 'task failed at this member');
-        await this.executor.settleFailed(entry, error).catch(async (cause: unknown) => {
-          o.logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
-          await book.update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) }).catch(() => {});
-        });
-      }
-    } finally {
-      this.inFlight.delete(entry.sequence);
-    }
   }
 }
 
