@@ -86,7 +86,7 @@ describe('mosaic CLI', { timeout: 120_000 }, () => {
   });
 
   it('--help lists the commands; an unknown command or a bad flag value is a usage error (exit 1)', async () => {
-    const { stdout } = await mosaic(['--help']);
+    const [{ stdout }, unknownCommand] = await Promise.all([mosaic(['--help']), failure(mosaic(['frobnicate']))]);
     for (const name of [
       'devnet',
       'init',
@@ -102,7 +102,7 @@ describe('mosaic CLI', { timeout: 120_000 }, () => {
     ]) {
       assert.match(stdout, new RegExp(`\\n  ${name} `), name);
     }
-    assert.equal((await failure(mosaic(['frobnicate']))).code, EXIT.USAGE);
+    assert.equal(unknownCommand.code, EXIT.USAGE);
     const cases: [string[], RegExp][] = [
       [['devnet', '--nodes', 'many'], /--nodes/],
       [['deploy', 'a.json', '--committee', '4,2'], /2t \+ 1 <= n/],
@@ -113,10 +113,11 @@ describe('mosaic CLI', { timeout: 120_000 }, () => {
       [['status', '--chain-rpc', 'ftp://example.org'], /http\(s\) URL/],
       [['task', 'xyz'], /decimal or 0x hex/],
     ];
-    for (const [args, message] of cases) {
-      const error = await failure(mosaic(args));
-      assert.equal(error.code, EXIT.USAGE, args.join(' '));
-      assert.match(error.stderr, message, args.join(' '));
+    // In parallel: each is a process start (about a second).
+    const errors = await Promise.all(cases.map(([args]) => failure(mosaic(args))));
+    for (const [i, [args, message]] of cases.entries()) {
+      assert.equal(errors[i]?.code, EXIT.USAGE, args.join(' '));
+      assert.match(errors[i]?.stderr ?? '', message, args.join(' '));
     }
   });
 
