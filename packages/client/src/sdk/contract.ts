@@ -3,7 +3,7 @@
 // the members, Tasks.createTask, submit the bundle to the node, follow progress, verify and reconstruct the
 // private outputs and decode everything with the contract's types.
 
-import { secretContractsAbi } from '@mosaic/contracts';
+import { epochsAbi, secretContractsAbi } from '@mosaic/contracts';
 import {
   type AnyContract,
   type ArgsOf,
@@ -86,10 +86,14 @@ export function gasEstimateOf(compiled: AnyContract, fn: string, committee: { n:
   return BigInt(costOf(compiled, fn, committee).gas);
 }
 
+/** How long a verified committee is reused within its epoch. */
+const COMMITTEE_TTL_MS = 30_000;
+
 export class SecretContract<C extends AnyContract> {
   readonly call: CallApi<C>;
   readonly estimate: EstimateApi<C>;
   private params: Promise<{ n: number; t: number }> | undefined;
+  private verified: { committee: VerifiedCommittee; at: number } | undefined;
 
   constructor(
     private readonly client: MosaicClient,
@@ -107,14 +111,28 @@ export class SecretContract<C extends AnyContract> {
     this.estimate = Object.freeze(estimate) as EstimateApi<C>;
   }
 
-  /** The verified committee for the current epoch; also checks it runs this contract's code. */
+  /**
+   * The verified committee for the current epoch; also checks it runs this contract's code. An epoch's
+   * committee is fixed (seed and snapshot), so a verification is reused within the epoch for a short while
+   * (the members' stake and registration are checked again after COMMITTEE_TTL_MS).
+   */
   async committee(): Promise<VerifiedCommittee> {
-    const committee = await this.client.verifyCommittee(this.id);
+    const epoch = await this.client.ledger.publicClient.readContract({
+      address: this.client.ledger.addresses.epochs,
+      abi: epochsAbi,
+      functionName: 'currentEpoch',
+    });
+    const cached = this.verified;
+    if (cached && cached.committee.epoch === epoch && Date.now() - cached.at < COMMITTEE_TTL_MS) {
+      return cached.committee;
+    }
+    const committee = await this.client.verifyCommittee(this.id, epoch);
     if (committee.codeHash.toLowerCase() !== this.compiled.codeHash.toLowerCase()) {
       throw new MosaicClientError(
         `secret contract ${this.id} has code hash ${committee.codeHash}, not ${this.compiled.codeHash} (${this.compiled.name})`,
       );
     }
+    this.verified = { committee, at: Date.now() };
     return committee;
   }
 

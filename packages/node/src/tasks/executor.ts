@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { ChainClients } from '../chain/deployment.js';
 import type { AnyChainEvent, ChainEvent } from '../chain/events.js';
 import type { ChainListener } from '../chain/listener.js';
-import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
+import { type ChainMembership, type Committee, sessionIdFor } from '../chain/membership.js';
 import type { SecretContractIndex } from '../chain/secret-contracts.js';
 import type { CodeService } from '../content/code.js';
 import type { NodeKeys } from '../keys/keystore.js';
@@ -161,9 +161,15 @@ export class TaskExecutor {
       if (existing) return;
       // The task's epoch is the one current at its block; its committee is that epoch's.
       const epoch = await this.o.chain.contracts.epochs.read.currentEpoch({ blockNumber: event.blockNumber });
-      const committee = await this.o.membership.committee(a.contractId, epoch);
       const self = this.o.keys.peerId.toString();
-      const seat = committee.members.find((m) => m.peerId === self);
+      // A committee the chain cannot form (fewer nodes than seats: committeeOf reverts) has no member here;
+      // the task is kept for queries and will be refunded. Retrying would stall the listener for good.
+      const committee = await this.o.membership.committee(a.contractId, epoch).catch((error: unknown) => {
+        if (!isRevert(error)) throw error; // chain unreachable: the listener retries the event
+        this.o.logger.warn({ contractId: String(a.contractId), err: String(error) }, 'no committee for a task');
+        return undefined;
+      });
+      const seat = committee?.members.find((m) => m.peerId === self);
       const entry: TaskEntry = {
         taskId: a.taskId,
         contractId: a.contractId,
@@ -210,10 +216,19 @@ export class TaskExecutor {
       if ((await this.handovers.get(record.id, toEpoch)) !== undefined) continue;
       const [created] = await this.o.chain.contracts.tasks.read.queueOf([record.id], { blockNumber: block });
       if (created === 0n) continue; // no task yet: the state is still the public initial value
-      const [before, after] = await Promise.all([
-        this.o.membership.committee(record.id, toEpoch - 1n),
-        this.o.membership.committee(record.id, toEpoch),
-      ]);
+      let before: Committee;
+      let after: Committee;
+      try {
+        [before, after] = await Promise.all([
+          this.o.membership.committee(record.id, toEpoch - 1n),
+          this.o.membership.committee(record.id, toEpoch),
+        ]);
+      } catch (error) {
+        if (!isRevert(error)) throw error;
+        // No committee can be formed (fewer nodes than seats): nothing to hand over to; the listener moves on.
+        this.o.logger.warn({ contractId: String(record.id), err: String(error) }, 'no handover: no committee');
+        continue;
+      }
       const involved = [...before.members, ...after.members].some((m) => m.peerId === self);
       if (!involved) continue;
       this.handovers.put(
@@ -973,6 +988,14 @@ class ContractRunner {
     await Promise.race([...this.inFlight.values(), kicked]);
     this.wake = undefined;
   }
+}
+
+/** Whether a chain read failed because the call reverted (as opposed to the chain being unreachable). */
+function isRevert(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { name?: string }).name === 'ContractFunctionRevertedError') return true;
+  }
+  return false;
 }
 
 function isFinal(entry: TaskEntry): boolean {
