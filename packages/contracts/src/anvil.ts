@@ -19,12 +19,30 @@ export interface AnvilOptions {
   startupTimeoutMs?: number;
   /** Path of the anvil binary; default: resolved from the @foundry-rs/anvil packages. */
   binary?: string;
+  /**
+   * Keep the chain in this file: anvil loads it when it exists and dumps it there on exit and every
+   * `stateIntervalSeconds` (default 5), so a later start resumes the same chain (the devnet's resume).
+   */
+  stateFile?: string;
+  stateIntervalSeconds?: number;
+  /** Keep every past block's state (a reloaded chain otherwise answers only for its latest state). */
+  preserveHistoricalStates?: boolean;
+  /** Try this port first (e.g. the previous start's, so URLs stay the same); any free port otherwise. */
+  preferredPort?: number;
+  /**
+   * Run anvil in its own process group, so that a terminal's Ctrl-C reaches only the parent, which stops
+   * anvil itself when it is done with it.
+   */
+  detached?: boolean;
+  /** How long stop() waits after SIGTERM before SIGKILL, in ms (default 3,000; a state dump needs longer). */
+  stopTimeoutMs?: number;
 }
 
 export interface AnvilInstance {
   url: string;
   port: number;
   chainId: number;
+  pid: number;
   /** Stops the node (SIGTERM, then SIGKILL after 3 s); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -83,7 +101,10 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInsta
   let lastError: unknown;
   // A port found free can be taken before anvil binds it: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port =
+      attempt === 0 && options.preferredPort && (await isFree(options.preferredPort))
+        ? options.preferredPort
+        : await freePort();
     try {
       return await launch(binary, port, chainId, options, timeout);
     } catch (error) {
@@ -104,7 +125,11 @@ async function launch(
   args.push('--accounts', String(options.accounts ?? 10), '--mnemonic', ANVIL_MNEMONIC);
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
   if (options.gasLimit !== undefined) args.push('--gas-limit', options.gasLimit.toString());
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (options.stateFile !== undefined) {
+    args.push('--state', options.stateFile, '--state-interval', String(options.stateIntervalSeconds ?? 5));
+  }
+  if (options.preserveHistoricalStates) args.push('--preserve-historical-states');
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   installExitHook();
   running.add(child);
   let stderr = '';
@@ -122,8 +147,8 @@ async function launch(
   child.once('error', () => {}); // spawn failures surface as 'exit' / the readiness timeout
   const stop = async () => {
     if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.kill('SIGTERM'); // with a state file, anvil dumps its state, then exits
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.stopTimeoutMs ?? 3000);
     await exitPromise;
     clearTimeout(timer);
   };
@@ -132,7 +157,7 @@ async function launch(
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`anvil exited during startup: ${stderr.trim()}`);
-    if (await answers(url)) return { url, port, chainId, stop };
+    if (await answers(url)) return { url, port, chainId, pid: child.pid as number, stop };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await stop();
@@ -151,6 +176,15 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function freePort(): Promise<number> {
