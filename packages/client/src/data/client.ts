@@ -11,7 +11,7 @@
 //           chain; Taccess = setAccess(service, mask of data types)
 //   list    the owner's records, from DataStored events and dataOf
 import { dataRegistryAbi, epochsAbi, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
-import { vec } from '@mosaic/mpc';
+import { interpolationMatrix, vec } from '@mosaic/mpc';
 import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
 import { equalBytes, hexToBytes } from '../bytes.js';
 import { FormatError, MosaicClientError, NodeRpcError } from '../errors.js';
@@ -27,6 +27,7 @@ import {
   DEFAULT_STORAGE_COMMITTEE,
   dataDomain,
   decodePayload,
+  digestContext,
   elementsToBytes,
   encodePayload,
   fromBase64,
@@ -323,43 +324,74 @@ export class DataClient {
     };
     try {
       await pool(segments, options.concurrency ?? 4, async (segment) => {
-        const answer = (await this.node.request('mosaic_loadData', {
-          request: { ...request, expiresAt: Number(request.expiresAt) },
-          signature,
-          segment,
-        })) as { answers?: MemberAnswer[]; epoch?: string };
-        if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
-        // The committee that answered: the shares move to each new epoch's committee (docs/storage.md).
-        const epoch = parseEpoch(answer.epoch, record.storedAtEpoch);
-        if (epoch !== heldEpoch) {
-          members = await this.committee(pointer, epoch, n);
-          heldEpoch = epoch;
-        }
         const elements = segmentElements(size, segment);
         const shares: MemberShare[] = [];
-        for (const m of members) {
-          const a = answer.answers.find((x) => x?.member === m.member);
-          if (!a || typeof a.envelope !== 'string') {
-            if (!missing.has(m.member)) missing.set(m.member, String(a?.error ?? 'no answer').slice(0, 300));
-            used.delete(m.member);
-            continue;
+        const digests = new Map<number, Uint8Array>();
+        let epoch = heldEpoch;
+        // Asks for the shares of `full` (the others answer with a sealed digest of theirs); records what came.
+        const ask = async (full: number[]) => {
+          const answer = (await this.node.request('mosaic_loadData', {
+            request: { ...request, expiresAt: Number(request.expiresAt) },
+            signature,
+            segment,
+            full,
+          })) as { answers?: MemberAnswer[]; epoch?: string };
+          if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
+          // The committee that answered: the shares move to each new epoch's committee (docs/storage.md).
+          epoch = parseEpoch(answer.epoch, record.storedAtEpoch);
+          if (epoch !== heldEpoch) {
+            members = await this.committee(pointer, epoch, n);
+            heldEpoch = epoch;
           }
-          try {
-            const plain = await openEnvelope(
-              fromBase64(a.envelope, `member ${m.member}'s share`),
-              responseKeys.secretKey,
-              loadContext(this.binding(pointer, epoch, m.member, segment, n, t), requestHash),
-              this.crypto,
-              responseKeys.publicKey,
-            );
-            const vector = shareFromBytes(plain, `member ${m.member}'s share`);
-            if (vec.size(vector) !== elements) throw new FormatError(`share has ${vec.size(vector)} elements`);
-            shares.push({ member: m.member, share: vector });
-          } catch (error) {
-            if (!missing.has(m.member)) missing.set(m.member, `unusable share: ${(error as Error).message}`);
-            used.delete(m.member);
+          for (const m of members) {
+            if (shares.some((s) => s.member === m.member)) continue;
+            const a = answer.answers.find((x) => x?.member === m.member);
+            if (!a || typeof a.envelope !== 'string') {
+              if (!missing.has(m.member)) missing.set(m.member, String(a?.error ?? 'no answer').slice(0, 300));
+              continue;
+            }
+            const digest = !full.includes(m.member);
+            try {
+              const binding = this.binding(pointer, epoch, m.member, segment, n, t);
+              const plain = await openEnvelope(
+                fromBase64(a.envelope, `member ${m.member}'s share`),
+                responseKeys.secretKey,
+                digest ? digestContext(binding, requestHash) : loadContext(binding, requestHash),
+                this.crypto,
+                responseKeys.publicKey,
+              );
+              if (digest) {
+                if (plain.length !== 32) throw new FormatError('a share digest is 32 bytes');
+                digests.set(m.member, plain);
+                continue;
+              }
+              const vector = shareFromBytes(plain, `member ${m.member}'s share`);
+              if (vec.size(vector) !== elements) throw new FormatError(`share has ${vec.size(vector)} elements`);
+              shares.push({ member: m.member, share: vector });
+              digests.delete(m.member);
+            } catch (error) {
+              if (!missing.has(m.member)) missing.set(m.member, `unusable share: ${(error as Error).message}`);
+            }
           }
+        };
+        // First t + 1 shares (skipping members already known to be out) and digests from the others; when a
+        // digest disagrees with the polynomial of those shares, or too few shares came, every share is asked.
+        const first = members
+          .map((m) => m.member)
+          .filter((k) => !missing.has(k) && !wrong.has(k))
+          .slice(0, t + 1);
+        await ask(first.length === t + 1 ? first : members.map((m) => m.member));
+        if (shares.length === t + 1 && (await this.digestsAgree(shares, digests))) {
+          for (const m of members) {
+            if (!digests.has(m.member) && !shares.some((s) => s.member === m.member)) used.delete(m.member);
+          }
+          place(segment, reconstructSegment(shares, t)[0]!.elements);
+          return;
         }
+        if (shares.length < members.length) {
+          await ask(members.map((m) => m.member).filter((k) => !shares.some((s) => s.member === k)));
+        }
+        for (const m of members) if (!shares.some((s) => s.member === m.member)) used.delete(m.member);
         if (shares.length < t + 1) {
           throw new MosaicClientError(
             `segment ${segment}: only ${shares.length} of ${n} storage members answered, ${t + 1} are needed (${[
@@ -566,6 +598,24 @@ export class DataClient {
       ]);
     }
     await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'deposit', [amount]);
+  }
+
+  /** Whether each digest is SHA-256 of the share the polynomial of `shares` (t + 1 of them) gives its member. */
+  private async digestsAgree(shares: MemberShare[], digests: Map<number, Uint8Array>): Promise<boolean> {
+    if (digests.size === 0) return true;
+    const others = [...digests.keys()];
+    const expected = vec.matrixApply(
+      interpolationMatrix(
+        shares.map((s) => s.member),
+        others,
+      ),
+      shares.map((s) => s.share),
+    );
+    for (const [i, member] of others.entries()) {
+      const digest = await sha256Async(shareToBytes(expected[i]!));
+      if (!equalBytes(digest, digests.get(member)!)) return false;
+    }
+    return true;
   }
 
   private binding(pointer: Hex, epoch: bigint, member: number, segment: number, n: number, t: number): ShareBinding {

@@ -307,6 +307,24 @@ export function loadContext(b: ShareBinding, requestHash: Hex): EnvelopeContext 
   };
 }
 
+const DIGEST_LABEL = new TextEncoder().encode('mosaic/data-load-digest/v1');
+
+/**
+ * What a member's share digest is sealed under (a load asks members beyond the first t + 1 for SHA-256 of their
+ * share instead of the share: the client checks it against the share the others' polynomial gives).
+ */
+export function digestContext(b: ShareBinding, requestHash: Hex): EnvelopeContext {
+  return {
+    ...shareContext(b),
+    binding: sha256(
+      new ByteWriter()
+        .bytes(DIGEST_LABEL)
+        .bytes(hexToBytes(requestHash, 'requestHash', 32))
+        .finish(),
+    ),
+  };
+}
+
 // ----- signed requests (EIP-712, in the DataRegistry's domain: chain id and contract address) -----
 
 export function dataDomain(chainId: bigint, dataRegistry: Hex) {

@@ -67,6 +67,8 @@ const loadParams = z.strictObject({
   request: loadRequestSchema,
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex'),
   segment: z.number().int().min(0).max(0xffffffff),
+  /** Members to answer with their share; the others answer with a sealed digest of it (default: all shares). */
+  full: z.array(z.number().int().min(1).max(MAX_STORAGE_N)).max(MAX_STORAGE_N).optional(),
 });
 
 const CODES: Partial<Record<StorageFailure, number>> = {
@@ -142,7 +144,12 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         epoch: `0x${epoch.toString(16)}`,
         answers: outcomes.map((o) =>
           o.ok && o.envelope
-            ? { member: o.member, operator: o.operator, envelope: Buffer.from(o.envelope).toString('base64') }
+            ? {
+                member: o.member,
+                operator: o.operator,
+                envelope: Buffer.from(o.envelope).toString('base64'),
+                ...(o.digest ? { digest: true } : {}),
+              }
             : { member: o.member, operator: o.operator, error: `${o.kind}: ${o.error}` },
         ),
       };

@@ -18,6 +18,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import {
   checkCommittee,
   dataDomain,
+  digestContext,
   expandShareSeed,
   LOAD_TYPES,
   type LoadRequest,
@@ -127,6 +128,8 @@ export const loadHeaderSchema = z.strictObject({
   member: z.number().int().min(1).max(64),
   /** The epoch whose committee is asked (the shares move to each new epoch's committee). */
   epoch: z.string().regex(/^[0-9]{1,20}$/),
+  /** 'share': the share sealed to the requester; 'digest': SHA-256 of it, sealed (the client checks it). */
+  mode: z.enum(['share', 'digest']),
 });
 
 const handoverInviteSchema = z.strictObject({
@@ -169,8 +172,9 @@ export interface MemberOutcome {
   member: number;
   operator: Address;
   ok: boolean;
-  /** Load: the member's share sealed to the requester (bytes). */
+  /** Load: the member's share (or its digest) sealed to the requester (bytes). */
   envelope?: Uint8Array;
+  digest?: boolean;
   error?: string;
   kind?: StorageFailure;
 }
@@ -716,7 +720,7 @@ export class StorageService {
 
   /** Asks every member of the pointer's committee for its share of a segment. */
   async forwardLoad(
-    header: Omit<LoadHeader, 'member' | 'epoch'>,
+    header: Omit<LoadHeader, 'member' | 'epoch' | 'mode'> & { full?: number[] },
   ): Promise<{ record: DataRecordOnChain; outcomes: MemberOutcome[]; epoch: bigint }> {
     const { request: req } = header;
     checkParams(req.n, req.t);
@@ -739,12 +743,14 @@ export class StorageService {
       const members = await this.committee(pointer, epoch, req.n);
       const outcomes = await Promise.all(
         members.map(async (info): Promise<MemberOutcome> => {
-          const message = frame({ ...header, member: info.member, epoch: String(epoch) }, new Uint8Array(0));
+          const { full, ...rest } = header;
+          const mode = full === undefined || full.includes(info.member) ? 'share' : 'digest';
+          const message = frame({ ...rest, member: info.member, epoch: String(epoch), mode }, new Uint8Array(0));
           try {
             const envelope = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) =>
               this.onLoad(bytes, peer),
             );
-            return { member: info.member, operator: info.operator, ok: true, envelope };
+            return { member: info.member, operator: info.operator, ok: true, envelope, digest: mode === 'digest' };
           } catch (error) {
             return { member: info.member, operator: info.operator, ok: false, ...describe(error) };
           }
@@ -966,8 +972,21 @@ export class StorageService {
     }
     // Marked used only once this member can answer: a gateway asking another epoch's committee first does not
     // spend the request.
-    await this.useNonce(`${requestHash}:${segment}`, r.expiresAt);
+    const { mode } = parsed.data;
+    await this.useNonce(`${requestHash}:${segment}${mode === 'share' ? '' : ':digest'}`, r.expiresAt);
     const binding = this.binding(pointer, epoch, member, segment, r.n, r.t);
+    if (mode === 'digest') {
+      const digest = createHash('sha256').update(shareToBytes(stored.share)).digest();
+      return sealEnvelope(
+        new Uint8Array(digest),
+        hexToBytes(message.responseKey),
+        digestContext(binding, requestHash),
+        {
+          x25519: nodeX25519,
+          aead: nodeAead,
+        },
+      );
+    }
     return sealEnvelope(
       shareToBytes(stored.share),
       hexToBytes(message.responseKey),
