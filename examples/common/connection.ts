@@ -4,7 +4,7 @@
  * change that activates a newly deployed secret contract.
  */
 import { MosaicClient } from '@mosaic/client';
-import { epochsAbi, type MosaicAddresses, mosaicTokenAbi } from '@mosaic/contracts';
+import { advanceAnvilEpoch, epochsAbi, type MosaicAddresses, mosaicTokenAbi } from '@mosaic/contracts';
 import {
   type Account,
   type Chain,
@@ -142,35 +142,12 @@ export class Network {
     if (this.connection.advanceEpoch) {
       await this.connection.advanceEpoch();
     } else if (await this.isAnvil()) {
-      const testClient = createTestClient({
-        chain: this.chain,
-        transport: http(this.connection.chainRpcUrl),
-        mode: 'anvil',
-      });
-      const [next, block] = await Promise.all([
-        this.publicClient.readContract({
-          address: this.connection.addresses.epochs,
-          abi: epochsAbi,
-          functionName: 'nextAdvanceBlock',
-        }) as Promise<bigint>,
-        this.publicClient.getBlockNumber({ cacheTime: 0 }),
-      ]);
-      if (next > block + 1n) await testClient.mine({ blocks: Number(next - block - 1n) });
-      const wallet = createWalletClient({
+      await advanceAnvilEpoch({
+        rpcUrl: this.connection.chainRpcUrl,
         account: this.owner,
+        epochs: this.connection.addresses.epochs,
         chain: this.chain,
-        transport: http(this.connection.chainRpcUrl),
       });
-      await this.confirm(
-        await wallet.writeContract({
-          account: this.owner,
-          chain: this.chain,
-          address: this.connection.addresses.epochs,
-          abi: epochsAbi,
-          functionName: 'advanceEpoch',
-        }),
-      );
-      await testClient.mine({ blocks: 1 });
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {

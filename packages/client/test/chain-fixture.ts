@@ -1,6 +1,7 @@
 // A real anvil chain with the real Mosaic contracts, and staked nodes with real X25519 keys (as
 // packages/contracts/test/fixture.ts sets them up), for the client's chain tests.
 import {
+  advanceAnvilEpoch,
   type Deployment,
   deployMosaic,
   epochsAbi,
@@ -86,18 +87,7 @@ export async function startClientChain(): Promise<ClientTestChain> {
       walletOf,
       send,
       mine,
-      async advanceEpoch() {
-        const next = await publicClient.readContract({
-          address: a.epochs,
-          abi: epochsAbi,
-          functionName: 'nextAdvanceBlock',
-        });
-        const now = await publicClient.getBlockNumber({ cacheTime: 0 });
-        if (next > now + 1n) await mine(Number(next - now - 1n));
-        await send(deployer, a.epochs, epochsAbi, 'advanceEpoch');
-        await mine(1); // the new epoch begins in the block after the advance
-        return publicClient.readContract({ address: a.epochs, abi: epochsAbi, functionName: 'currentEpoch' });
-      },
+      advanceEpoch: () => advanceAnvilEpoch({ rpcUrl: anvil.url, account: deployer, epochs: a.epochs }),
       async setupNode(account, stake = MIN_STAKE, login = true) {
         const x25519 = await generateKeyPair();
         const peerId = toHex(`peer:${account.address}`);

@@ -1,6 +1,7 @@
 // @mosaic/contracts: the ledger's ABIs and bytecode, typed bindings, deployment through any wallet client,
 // committee selection (mirroring the Solidity), and receipt-batch signing. Browser-safe; the anvil launcher and
 // deployments files are in '@mosaic/contracts/node'.
+export * from './anvil-epoch.js';
 export * from './artifacts.js';
 export * from './bindings.js';
 export * from './committee-risk.js';

@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MosaicClient } from '@mosaic/client';
 import {
+  advanceAnvilEpoch,
   epochsAbi,
   MIN_STAKE,
   type MosaicAddresses,
@@ -351,18 +352,8 @@ export class Devnet {
       },
     );
 
-    const advanceEpoch = async (): Promise<bigint> => {
-      const next = (await client.readContract({
-        address: a.epochs,
-        abi: epochsAbi,
-        functionName: 'nextAdvanceBlock',
-      })) as bigint;
-      const now = await client.getBlockNumber({ cacheTime: 0 });
-      if (next > now + 1n) await testClient.mine({ blocks: Number(next - now - 1n) });
-      await send(deployer, a.epochs, epochsAbi, 'advanceEpoch', []);
-      await testClient.mine({ blocks: 1 });
-      return (await client.readContract({ address: a.epochs, abi: epochsAbi, functionName: 'currentEpoch' })) as bigint;
-    };
+    const advanceEpoch = (): Promise<bigint> =>
+      advanceAnvilEpoch({ rpcUrl: anvil.url, account: deployer, epochs: a.epochs, chain });
     // A fresh chain needs its first epoch; a resumed one is advanced when the logged-in set differs from the
     // current epoch's snapshot (nodes joined or left since), so that committees are drawn from running nodes.
     const activeSetChanged = async () => {

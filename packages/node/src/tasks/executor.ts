@@ -902,8 +902,8 @@ class ContractRunner {
         continue;
       }
       const key = `${entry.epoch}:${entry.selector.toLowerCase()}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = []));
+      const group = groups.get(key) ?? [];
+      groups.set(key, group);
       group.push(entry);
     }
     if (Number.isFinite(nextWake)) {

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  epochsAbi,
+  advanceAnvilEpoch,
   MIN_STAKE,
   type MosaicAddresses,
   mosaicTokenAbi,
@@ -103,22 +103,7 @@ export async function startLedger(epochLength = 5n): Promise<TestLedger> {
         const [event] = parseEventLogs({ abi: secretContractsAbi, logs: receipt.logs, eventName: 'ContractDeployed' });
         return event.args.id;
       },
-      async advanceEpoch() {
-        const next = (await client.readContract({
-          address: a.epochs,
-          abi: epochsAbi,
-          functionName: 'nextAdvanceBlock',
-        })) as bigint;
-        const now = await client.getBlockNumber({ cacheTime: 0 });
-        if (next > now + 1n) await testClient.mine({ blocks: Number(next - now - 1n) });
-        await send(deployer, a.epochs, epochsAbi, 'advanceEpoch', []);
-        await testClient.mine({ blocks: 1 });
-        return (await client.readContract({
-          address: a.epochs,
-          abi: epochsAbi,
-          functionName: 'currentEpoch',
-        })) as bigint;
-      },
+      advanceEpoch: () => advanceAnvilEpoch({ rpcUrl: anvil.url, account: deployer, epochs: a.epochs, chain }),
       async mine(blocks) {
         if (blocks > 0) await testClient.mine({ blocks });
       },
