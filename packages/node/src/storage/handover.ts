@@ -106,6 +106,15 @@ export async function runDataHandover(
 }
 
 /**
+ * The Party threshold of a recovery session of `parties` parties (t + 1 helpers and the lost member). The
+ * protocol uses only `exchange`, not the threshold; Party insists on 2t + 1 <= parties, which t + 2 parties do
+ * not meet for the data's t >= 2.
+ */
+export function recoverySessionThreshold(parties: number): number {
+  return Math.floor((parties - 1) / 2);
+}
+
+/**
  * One party's part of a recovery session: parties 1..t+1 are the helpers (members `helpers`, in that order),
  * party t + 2 is the lost member `lost`. A helper passes its records (every segment); the lost member gets back
  * its share vectors, one per segment.

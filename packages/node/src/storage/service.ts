@@ -52,7 +52,7 @@ import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { Namespace, Store } from '../store/store.js';
 import { nodeAead, nodeX25519 } from './cipher.js';
-import { recoverySession, runDataHandover, runRecovery, type SeatInfo } from './handover.js';
+import { recoverySession, recoverySessionThreshold, runDataHandover, runRecovery, type SeatInfo } from './handover.js';
 import { type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
 
 export const STORE_PROTOCOL = '/mosaic/data/store/1.0.0';
@@ -529,7 +529,7 @@ export class StorageService {
           helpers.map((h) => this.exchange(h, RECOVER_PROTOCOL, invite, async () => new Uint8Array(0))),
         );
         invited.catch(() => transport.close());
-        const party = new Party({ transport, t, timeoutMs });
+        const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
         shares = await runRecovery(party, {
           helpers: helpers.map((h) => h.member),
           lost: seat.member,
@@ -599,7 +599,7 @@ export class StorageService {
       openTimeoutMs: timeoutMs,
     });
     try {
-      const party = new Party({ transport, t, timeoutMs });
+      const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
       await runRecovery(party, {
         helpers,
         lost,
