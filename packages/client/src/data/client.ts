@@ -215,7 +215,9 @@ export class DataClient {
       for (let segment = firstSegment; segment < Math.min(segments, firstSegment + batchSize); segment++) {
         const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
         // Members 1..t get a seed their share expands from, the others their share (format.ts, shareSeeded).
-        const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t);
+        // The runtime's AEAD computes the seeds' keystream faster than @noble's stream cipher unless it is @noble.
+        const aead = this.crypto.aead.name === 'noble' ? undefined : this.crypto.aead;
+        const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t, aead);
         const envelopes = await Promise.all(
           members.map((m, i) =>
             sealEnvelope(

@@ -13,7 +13,7 @@
 // The salt keeps the public pointer from confirming a guess of low-entropy data (a location, a yes/no answer)
 // and lets the same data be stored twice. Signed requests are EIP-712 typed data in the DataRegistry's domain.
 import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
-import { chacha20 } from '@noble/ciphers/chacha.js';
+import { xchacha20 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter, type Hex, hexToBytes } from '../bytes.js';
 import type { EnvelopeContext } from '../envelope/context.js';
@@ -214,14 +214,24 @@ export function shareFromBytes(bytes: Uint8Array, what: string): FieldVector {
 /** Bytes of a share seed (what members 1..t receive on store, instead of 16 bytes per element). */
 export const SHARE_SEED_BYTES = 32;
 
+/** Seals with XChaCha20-Poly1305 (ciphertext || tag): an AEAD whose ciphertext of zeros is the keystream. */
+export type KeystreamAead = {
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array;
+};
+
 /**
- * The share a seed stands for: the ChaCha20 keystream of key `seed` (nonce 0, counter 0), 16 bytes per element
- * read as little-endian words, the top bit cleared (127 bits, uniform on [0, 2^127)); the single value p reads
- * as 0 (probability 2^-127). Client and member expand the same way.
+ * The share a seed stands for: the XChaCha20 keystream of key `seed` (nonce 0, from block 1: what
+ * XChaCha20-Poly1305 encrypts a message with), 16 bytes per element read as little-endian words, the top bit
+ * cleared (127 bits, uniform on [0, 2^127)); the single value p reads as 0 (probability 2^-127). Client and
+ * member expand the same way; `aead` (e.g. OpenSSL's on Node.js) computes the same keystream faster, as the
+ * ciphertext of zeros.
  */
-export function expandShareSeed(seed: Uint8Array, elements: number): FieldVector {
+export function expandShareSeed(seed: Uint8Array, elements: number, aead?: KeystreamAead): FieldVector {
   if (seed.length !== SHARE_SEED_BYTES) throw new FormatError('a share seed is 32 bytes');
-  const bytes = chacha20(seed, new Uint8Array(12), new Uint8Array(16 * elements));
+  const length = 16 * elements;
+  const bytes = aead
+    ? aead.seal(seed, new Uint8Array(24), new Uint8Array(0), new Uint8Array(length)).subarray(0, length)
+    : xchacha20(seed, new Uint8Array(24), new Uint8Array(length), undefined, 1);
   const out = LITTLE_ENDIAN ? new Uint32Array(bytes.buffer, bytes.byteOffset, 4 * elements) : shareWords(bytes);
   for (let o = 3; o < out.length; o += 4) out[o]! &= 0x7fffffff;
   let bad = vec.firstNonCanonical(out);
@@ -249,6 +259,7 @@ export function shareSeeded(
   secrets: FieldVector,
   n: number,
   t: number,
+  aead?: KeystreamAead,
 ): { seeds: Uint8Array[]; shares: FieldVector[] } {
   const count = vec.size(secrets);
   const seeds = Array.from({ length: t }, () => {
@@ -256,7 +267,7 @@ export function shareSeeded(
     crypto.getRandomValues(seed);
     return seed;
   });
-  const known = [secrets, ...seeds.map((seed) => expandShareSeed(seed, count))];
+  const known = [secrets, ...seeds.map((seed) => expandShareSeed(seed, count, aead))];
   const points = Array.from({ length: t + 1 }, (_, i) => i);
   const rest = Array.from({ length: n - t }, (_, i) => t + 1 + i);
   const derived = vec.matrixApply(interpolationMatrix(points, rest), known);

@@ -876,7 +876,7 @@ export class StorageService {
       // Members 1..t receive the seed their share expands from (format.ts, shareSeeded).
       share =
         plain.length === SHARE_SEED_BYTES && h.member <= h.t
-          ? expandShareSeed(plain, expected)
+          ? expandShareSeed(plain, expected, nodeAead)
           : shareFromBytes(plain, 'share');
     } catch (error) {
       throw new StorageError('bad-request', (error as Error).message);
