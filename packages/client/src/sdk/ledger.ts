@@ -47,6 +47,8 @@ export async function sendTransaction(
   abi: Abi,
   functionName: string,
   args: readonly unknown[],
+  /** Gas added to the estimate, for a call whose cost depends on state that other senders change meanwhile. */
+  extraGas = 0n,
 ): Promise<TransactionReceipt> {
   const wallet = walletOf(ledger);
   try {
@@ -58,7 +60,17 @@ export async function sendTransaction(
       account: wallet.account,
       chain: wallet.chain,
     });
-    const hash = await wallet.writeContract(request as never);
+    const gas =
+      extraGas > 0n
+        ? (await ledger.publicClient.estimateContractGas({
+            address,
+            abi: withErrors(abi),
+            functionName,
+            args,
+            account: wallet.account,
+          })) + extraGas
+        : undefined;
+    const hash = await wallet.writeContract({ ...(request as object), ...(gas ? { gas } : {}) } as never);
     const receipt = await ledger.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new MosaicClientError(`${functionName} reverted in ${hash}`);
     return receipt;
@@ -166,18 +178,24 @@ export interface CreateTaskInput {
   gasPrice: bigint;
 }
 
+/** A fresh storage slot (22,100) and the checkpoint's event-free bookkeeping, rounded up. */
+const CHECKPOINT_GAS = 25_000n;
+
 /** Tasks.createTask: records the task and escrows gasLimit x gasPrice from the prepaid balance. */
 export async function createTask(ledger: Ledger, input: CreateTaskInput): Promise<CreatedTask> {
   if (input.gasLimit < 1n || input.gasLimit >= 1n << 64n) throw new MosaicClientError('gasLimit must be in [1, 2^64)');
   if (input.gasPrice < 0n || input.gasPrice >= 1n << 128n)
     throw new MosaicClientError('gasPrice must be in [0, 2^128)');
-  const receipt = await sendTransaction(ledger, ledger.addresses.tasks, tasksAbi, 'createTask', [
-    input.contractId,
-    input.selector,
-    input.bundleHash,
-    input.gasLimit,
-    input.gasPrice,
-  ]);
+  // Every 32nd task of a contract also stores a checkpoint (one more storage slot): with other callers creating
+  // tasks meanwhile, this one may turn out to be it, so the estimate gets that slot's cost on top.
+  const receipt = await sendTransaction(
+    ledger,
+    ledger.addresses.tasks,
+    tasksAbi,
+    'createTask',
+    [input.contractId, input.selector, input.bundleHash, input.gasLimit, input.gasPrice],
+    CHECKPOINT_GAS,
+  );
   const [event] = parseEventLogs({ abi: tasksAbi, logs: receipt.logs, eventName: 'TaskCreated' });
   if (!event) throw new MosaicClientError('createTask: no TaskCreated event in the receipt');
   const epoch = await ledger.publicClient.readContract({
