@@ -110,6 +110,8 @@ describe('stored data across epochs and lost disks (six nodes, committee (3, 1))
     const { committee } = heldCheck;
     const seats = committee.map((o) => operators.indexOf(o));
     const lost = seats.find((i) => i !== gateway && i !== 0) ?? seats[0]!;
+    // A node outside the committee has no seat to recover.
+    await assert.rejects(rpc(nodes[gateway]!.rpcUrl(), 'mosaic_recoverData', { pointer, n: N, t: T }), /no epoch/);
     await nodes[lost]!.kill('SIGTERM');
     await wipeShares(network.dataDirs[lost]!);
     nodes[lost] = await restart(lost);

@@ -525,17 +525,29 @@ export class StorageService {
       });
       let shares: Uint32Array[] | undefined;
       try {
+        let refusal: unknown;
         const invited = Promise.all(
           helpers.map((h) => this.exchange(h, RECOVER_PROTOCOL, invite, async () => new Uint8Array(0))),
-        );
-        invited.catch(() => transport.close());
-        const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
-        shares = await runRecovery(party, {
-          helpers: helpers.map((h) => h.member),
-          lost: seat.member,
-          sizes: Array.from({ length: segmentCount(record.size) }, (_, i) => segmentElements(record.size, i)),
-          held: undefined,
+        ).catch((error: unknown) => {
+          refusal = error;
+          transport.close();
         });
+        const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
+        try {
+          shares = await runRecovery(party, {
+            helpers: helpers.map((h) => h.member),
+            lost: seat.member,
+            sizes: Array.from({ length: segmentCount(record.size) }, (_, i) => segmentElements(record.size, i)),
+            held: undefined,
+          });
+        } catch (error) {
+          await invited;
+          if (refusal !== undefined) {
+            const { kind, error: reason } = describe(refusal);
+            throw new StorageError(kind, `a helper refused the recovery: ${reason}`);
+          }
+          throw new StorageError('unavailable', `the recovery session failed: ${String((error as Error).message)}`);
+        }
         await invited;
       } finally {
         transport.close();
@@ -598,17 +610,26 @@ export class StorageService {
       self: keys.peerId,
       openTimeoutMs: timeoutMs,
     });
-    try {
-      const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
-      await runRecovery(party, {
-        helpers,
-        lost,
-        sizes: held.map((r) => vec.size(r.share)),
-        held: held.map((r) => r.share),
-      });
-    } finally {
-      transport.close();
-    }
+    // The session runs after the answer (its length depends on the data's size, not the request's time limit).
+    void (async () => {
+      try {
+        const party = new Party({ transport, t: recoverySessionThreshold(t + 2), timeoutMs });
+        await runRecovery(party, {
+          helpers,
+          lost,
+          sizes: held.map((r) => vec.size(r.share)),
+          held: held.map((r) => r.share),
+        });
+        this.options.logger.info({ pointer, epoch: String(epoch), lost }, 'helped a member recover its shares');
+      } catch (error) {
+        this.options.logger.warn(
+          { pointer, lost, err: String((error as Error).message ?? error).slice(0, 300) },
+          'recovery session failed at this helper',
+        );
+      } finally {
+        transport.close();
+      }
+    })();
     return new Uint8Array([1]);
   }
 
