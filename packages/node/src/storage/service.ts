@@ -202,6 +202,8 @@ const MAX_CACHED = 1024;
  * progress within this time, and every new request is checked afresh.
  */
 const ACCESS_CACHE_MS = 1_000;
+/** How long a gateway reuses its reading of the current epoch (which committee to ask first). */
+const EPOCH_CACHE_MS = 1_000;
 
 export class StorageService {
   readonly shares: ShareStore;
@@ -222,6 +224,7 @@ export class StorageService {
   /** Handovers this node runs or ran (pointer:toEpoch): an invitation and the local scan start each once. */
   private readonly handovers = new Map<string, Promise<void>>();
   private stopped = false;
+  private epochRead: { at: number; read: Promise<bigint> } | undefined;
 
   constructor(private readonly options: StorageServiceOptions) {
     this.shares = new ShareStore(options.store, options.keys.x25519SecretKey);
@@ -412,6 +415,19 @@ export class StorageService {
     } catch {
       throw new StorageError('unavailable', 'the chain could not be read');
     }
+  }
+
+  /** The current epoch as read at most EPOCH_CACHE_MS ago (a load asks per segment). */
+  private recentEpoch(): Promise<bigint> {
+    const now = Date.now();
+    if (this.epochRead === undefined || now - this.epochRead.at > EPOCH_CACHE_MS) {
+      const read = this.currentEpoch();
+      read.catch(() => {
+        if (this.epochRead?.read === read) this.epochRead = undefined;
+      });
+      this.epochRead = { at: now, read };
+    }
+    return this.epochRead.read;
   }
 
   /** An old member says a pointer is handed over to this node: check it on chain, then take part. */
@@ -755,7 +771,7 @@ export class StorageService {
     }
     // The shares move to each new epoch's committee (handover): ask the epoch this gateway last loaded from,
     // then the current one, then the one the data was stored in, until t + 1 members answer.
-    const current = this.options.membership ? await this.currentEpoch().catch(() => undefined) : undefined;
+    const current = this.options.membership ? await this.recentEpoch().catch(() => undefined) : undefined;
     const epochs = [...new Set([this.heldEpochs.get(pointer), current, record.storedAtEpoch])].filter(
       (e): e is bigint => e !== undefined && e >= record.storedAtEpoch,
     );
