@@ -207,9 +207,10 @@ export class DataClient {
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
     // Segments go in batches, one owner signature per batch (STORE_TYPES); two batches in flight, so the next
     // one is shared and sealed while the members store the previous one.
-    const batchSize = Math.max(1, Math.min(MAX_STORE_BATCH, options.concurrency ?? 4));
+    const concurrency = Math.max(1, options.concurrency ?? 4);
+    const batchSize = Math.min(MAX_STORE_BATCH, Math.ceil(concurrency / 2));
     const batches = Math.ceil(segments / batchSize);
-    await pool(batches, 2, async (b) => {
+    await pool(batches, Math.ceil(concurrency / batchSize), async (b) => {
       const firstSegment = b * batchSize;
       const prepared: { segment: number; envelopes: Uint8Array[]; shareHashes: Hex[] }[] = [];
       for (let segment = firstSegment; segment < Math.min(segments, firstSegment + batchSize); segment++) {
@@ -230,6 +231,8 @@ export class DataClient {
         );
         for (const seed of seeds) seed.fill(0);
         prepared.push({ segment, envelopes, shareHashes: await Promise.all(envelopes.map(shareHashAsync)) });
+        // Sharing and sealing are synchronous work: let the requests already under way move between segments.
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
       const segmentHashes = await Promise.all(prepared.map((p) => segmentHashAsync(p.shareHashes)));
       const signature = await wallet.signTypedData({
