@@ -164,12 +164,12 @@ describe('mosaic node (CLI) against a local anvil', { timeout: 180_000 }, () => 
     assert.match(metrics, /^mosaic_listener_height \d+/m);
   });
 
-  it('refuses a bad configuration with a message naming the field (exit code 2)', async () => {
+  it('refuses a bad configuration with a message naming the field (exit code 1, a usage error)', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mosaic-cli-bad-'));
     const result = await run(process.execPath, [CLI, 'node', '--data-dir', dataDir, '--chain-rpc', 'not a url'], {
       env: { ...process.env },
     }).catch((error: { code: number; stderr: string }) => error);
-    assert.equal((result as { code: number }).code, 2);
+    assert.equal((result as { code: number }).code, 1);
     assert.match((result as { stderr: string }).stderr, /chain\.rpcUrl/);
   });
 });
