@@ -181,13 +181,10 @@ export class DataClient {
     const wallet = this.wallet;
     // The committee must exist before anything is paid (committeeOf reverts when n exceeds the staked nodes).
     const currentEpoch = await this.read<bigint>(this.addresses.epochs, epochsAbi, 'currentEpoch', []);
-    await this.committee(pointer, currentEpoch, n);
-    const cost = await this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'storageCost', [
-      BigInt(size),
-      epochs,
-    ]);
-    const balance = await this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'balanceOf', [
-      wallet.account.address,
+    const [current, cost, balance] = await Promise.all([
+      this.committee(pointer, currentEpoch, n),
+      this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'storageCost', [BigInt(size), epochs]),
+      this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'balanceOf', [wallet.account.address]),
     ]);
     if (balance < cost) {
       if (options.autoDeposit === false) {
@@ -202,7 +199,9 @@ export class DataClient {
       epochs,
     ]);
     const record = await this.record(pointer);
-    const members = await this.committee(pointer, record.storedAtEpoch, n);
+    // Usually recorded in the epoch just read: its committee is already known.
+    const members =
+      record.storedAtEpoch === currentEpoch ? current : await this.committee(pointer, record.storedAtEpoch, n);
     const segments = segmentCount(size);
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
     // Segments go in batches, one owner signature per batch (STORE_TYPES); two batches in flight, so the next
