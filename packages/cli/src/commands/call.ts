@@ -124,7 +124,7 @@ export function register(program: Command): void {
           },
           [
             `task ${result.taskId} (${result.status})`,
-            ...Object.entries(result.outputs as Record<string, unknown>).map(([k, v]) => `  ${k} = ${toJson(v)}`),
+            ...Object.entries(result.outputs as Record<string, unknown>).map(([k, v]) => `  ${k} = ${showValue(v)}`),
             ...result.warnings.map((w) => `warning: ${w}`),
             ...(result.badMembers.length ? [`bad members: ${toJson(result.badMembers)}`] : []),
           ],
@@ -140,4 +140,11 @@ async function savePendingTask(dir: string, taskId: bigint, body: Record<string,
   await writeFile(file, `${toJson(body, 2)}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   return resolve(file);
+}
+
+/** A value as a person reads it: integers bare (not as JSON strings), arrays and objects as JSON. */
+function showValue(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return `[${value.map(showValue).join(', ')}]`;
+  return toJson(value);
 }
