@@ -27,7 +27,7 @@ const Millionaires = contract('Millionaires', {
 
 const SEQUENTIAL_CALLS = 30;
 const WARMUP_CALLS = 3;
-const CALLERS = 24;
+const CALLERS = 48;
 const WINDOW_MS = 20_000;
 
 function percentile(sorted: number[], p: number): number {
