@@ -1,0 +1,252 @@
+/**
+ * One contract's work at this node: its tasks (and epoch handovers) in queue order, one task at a time for a
+ * stateful contract, in batches for a stateless one (member 1 forms and proposes them; the others run what they
+ * are told). The executor owns one runner per contract and does the work itself (runOne, runBatch, runHandover).
+ */
+import type { TaskExecutor } from './executor.js';
+import type { TaskEntry } from './task-book.js';
+
+/** Tasks in one batch at most (a proposal names them all). */
+export const MAX_BATCH_TASKS = 64;
+
+/**
+ * Runs one contract's work at this node in queue order: its tasks (those it is a member for) by sequence,
+ * and its epoch handovers at their place in the queue (a handover at version k comes after task k - 1 and
+ * before task k). A stateful contract runs one task at a time; a stateless one runs up to `maxConcurrent`
+ * tasks at once (their results do not depend on each other; receipts are still committed in queue order).
+ */
+export class ContractRunner {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private bundleWaiters = new Set<() => void>();
+  private readonly inFlight = new Map<bigint, Promise<void>>();
+  /** Sequences below this are final here (a scan starts from it). */
+  private floor = 0n;
+  private wake: (() => void) | undefined;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the contract keeps state (known once its code is here). */
+  private stateful: boolean | undefined;
+
+  constructor(
+    readonly contractId: bigint,
+    private readonly executor: TaskExecutor,
+  ) {}
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      this.wake?.();
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+    for (const w of this.bundleWaiters) w();
+    this.wake?.();
+  }
+
+  async idle(): Promise<void> {
+    await this.running;
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  bundleArrived(_sequence: bigint): void {
+    for (const w of this.bundleWaiters) w();
+  }
+
+  bundleSignal(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.bundleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.bundleWaiters.add(done);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { book, handovers, o } = this.executor;
+    // Enough of the queue to fill every batch the leader may start.
+    const limit = (o.maxConcurrent ?? 2) * Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
+    for (;;) {
+      if (this.stopped) return;
+      this.again = false;
+      const ready: TaskEntry[] = [];
+      let first: bigint | undefined;
+      for await (const entry of book.ofContract(this.contractId, this.floor)) {
+        if (entry.member === 0 || isFinal(entry)) continue;
+        first ??= entry.sequence;
+        if (!this.inFlight.has(entry.sequence)) ready.push(entry);
+        if (ready.length >= limit) break;
+      }
+      this.floor = first ?? (await this.nextSequence());
+      const handover = await handovers.nextPending(this.contractId);
+      if (handover && (first === undefined || handover.version <= first)) {
+        // Everything before the handover must be done here first; tasks after it wait for it.
+        if (this.inFlight.size > 0) {
+          await this.settleOne();
+          continue;
+        }
+        if (handover.version > 0n && !(await this.queuedUpTo(handover.version))) continue;
+        try {
+          await this.executor.runHandover(handover);
+        } catch (error) {
+          if (this.stopped) return;
+          o.logger.warn(
+            { contractId: String(this.contractId), toEpoch: String(handover.toEpoch), err: String(error) },
+            'epoch handover failed at this node',
+          );
+          await this.executor.failHandover(handover, error);
+        }
+        continue;
+      }
+      if (ready.length === 0 && this.inFlight.size === 0) return;
+      if (ready.length > 0 && this.stateful === undefined) {
+        try {
+          this.stateful = await this.executor.isStateful(this.contractId);
+        } catch {
+          // The code is not here: run one at a time and let the task report why.
+        }
+      }
+      if (this.stateful === false) {
+        this.startBatches(ready);
+      } else {
+        for (const entry of ready) {
+          if (this.inFlight.size >= 1) break;
+          // A task after a pending handover waits for it.
+          if (handover && handover.version <= entry.sequence) break;
+          const fresh = await this.freshTask(entry);
+          if (fresh) this.track([fresh], () => this.executor.runOne(fresh));
+        }
+      }
+      if (this.inFlight.size === 0) return;
+      await this.settleOne();
+    }
+  }
+
+  /**
+   * A stateless contract's tasks run in batches that member 1 forms and proposes (each member runs only the
+   * batches it is told, so all run the same ones). The leader takes the tasks whose bundles it holds (or
+   * whose bundles are overdue), grouped by epoch and function, up to maxBatchTasks per batch and maxConcurrent
+   * batches at once: under load, tasks queue while batches run, and the next batch takes them all.
+   */
+  private startBatches(ready: readonly TaskEntry[]): void {
+    const { o } = this.executor;
+    const size = Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
+    const limit = o.maxConcurrent ?? 2;
+    const overdue = o.bundleTimeoutMs ?? 20_000;
+    const now = Date.now();
+    const groups = new Map<string, TaskEntry[]>();
+    let nextWake = Number.POSITIVE_INFINITY;
+    for (const entry of ready) {
+      if (entry.member !== 1) continue;
+      if (entry.status === 'created' && now - entry.updatedAt < overdue) {
+        nextWake = Math.min(nextWake, entry.updatedAt + overdue - now);
+        continue;
+      }
+      const key = `${entry.epoch}:${entry.selector.toLowerCase()}`;
+      const group = groups.get(key) ?? [];
+      groups.set(key, group);
+      group.push(entry);
+    }
+    if (Number.isFinite(nextWake)) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = setTimeout(() => this.kick(), nextWake + 10);
+    }
+    for (const group of groups.values()) {
+      for (let at = 0; at < group.length; at += size) {
+        if (new Set(this.inFlight.values()).size >= limit) return;
+        const chunk = group.slice(at, at + size).filter((e) => !this.inFlight.has(e.sequence));
+        if (chunk.length === 0) continue;
+        // Claimed at once (synchronously), re-read inside: a task that just finished drops out.
+        this.track(chunk, async () => {
+          const fresh = (await Promise.all(chunk.map((e) => this.executor.book.get(e.taskId)))).filter(
+            (e): e is TaskEntry => e !== undefined && !isFinal(e),
+          );
+          if (fresh.length > 0) await this.executor.leadBatch(fresh);
+        });
+      }
+    }
+  }
+
+  /** A member's runner takes a batch its leader proposed; false if one of its tasks is already running here. */
+  adopt(entries: readonly TaskEntry[], run: () => Promise<void>): boolean {
+    if (this.stopped || entries.some((e) => this.inFlight.has(e.sequence))) return false;
+    this.track(entries, run);
+    return true;
+  }
+
+  /** Runs `run` for these tasks, marks them in flight meanwhile, and settles them with Skipped if it fails. */
+  private track(entries: readonly TaskEntry[], run: () => Promise<void>): void {
+    const { o } = this.executor;
+    const promise = run()
+      .catch(async (error: unknown) => {
+        if (this.stopped) return;
+        o.logger.warn(
+          { taskIds: entries.map((e) => String(e.taskId)), err: String(error) },
+          'task failed at this member',
+        );
+        for (const entry of entries) {
+          const now = await this.executor.book.get(entry.taskId);
+          if (!now || isFinal(now)) continue;
+          await this.executor.settleFailed(now, error).catch(async (cause: unknown) => {
+            o.logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
+            await this.executor.book
+              .update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) })
+              .catch(() => {});
+          });
+        }
+      })
+      .finally(() => {
+        for (const entry of entries) this.inFlight.delete(entry.sequence);
+      });
+    for (const entry of entries) this.inFlight.set(entry.sequence, promise);
+  }
+
+  /** The task as stored now, if it still has to run (the scan may have read it just before it finished). */
+  private async freshTask(entry: TaskEntry): Promise<TaskEntry | undefined> {
+    if (this.inFlight.has(entry.sequence)) return undefined;
+    const fresh = await this.executor.book.get(entry.taskId);
+    return fresh && !isFinal(fresh) ? fresh : undefined;
+  }
+
+  /** The sequence after the last task this node knows of (no task pending here). */
+  private async nextSequence(): Promise<bigint> {
+    let next = this.floor;
+    for await (const entry of this.executor.book.ofContract(this.contractId, this.floor)) next = entry.sequence + 1n;
+    return next;
+  }
+
+  /** Whether the book holds every task before `version` (the listener may still be delivering that block). */
+  private async queuedUpTo(version: bigint): Promise<boolean> {
+    const last = (this.contractId << 64n) | (version - 1n);
+    return (await this.executor.book.waitFor(last, 5_000)) !== undefined;
+  }
+
+  /** Waits until a task in flight finishes or the runner is kicked. */
+  private async settleOne(): Promise<void> {
+    const kicked = new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+    await Promise.race([...this.inFlight.values(), kicked]);
+    this.wake = undefined;
+  }
+}
+
+/** A task whose part at this node is over (its outcome is written, or it failed for good). */
+export function isFinal(entry: TaskEntry): boolean {
+  return entry.status === 'completed' || entry.status === 'receipted' || entry.status === 'failed';
+}
