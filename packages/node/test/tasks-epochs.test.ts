@@ -72,7 +72,7 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
     await ledger.advanceEpoch();
 
     const done: Done[] = [];
-    let epochRetries = 0;
+    let resent = 0;
     let streaming = true;
     const stream = async (client: MosaicClient, seed: bigint) => {
       const handle = client.contract(compiled, contractId);
@@ -84,9 +84,11 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
             done.push({ taskId: result.taskId, x });
             break;
           } catch (error) {
-            // The epoch advanced between sealing and createTask: that task is skipped; the caller calls again.
-            if (error instanceof TaskFailedError && error.status === 'epoch-changed') {
-              epochRetries++;
+            // The epoch advanced between sealing and createTask, or the committee could not meet in time (a
+            // member still receiving the handed-over state): that task is skipped, with no effect on the state
+            // and no fee; the caller calls again. Skips are counted and checked on chain below.
+            if (error instanceof TaskFailedError && (error.status === 'epoch-changed' || error.status === 'skipped')) {
+              resent++;
               continue;
             }
             throw error;
@@ -149,11 +151,7 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
     const ordered = [...done].sort((a, b) => (a.taskId < b.taskId ? -1 : 1));
     const expected = ordered.reduce((value, d) => 3n * value + d.x, 0n);
     const read = await alice.contract(compiled, contractId).call.read({}, { autoDeposit: true, timeoutMs: 120_000 });
-    assert.equal(
-      read.outputs.value,
-      expected,
-      `${ordered.length} pushes, ${epochRetries} re-sent after an epoch change`,
-    );
+    assert.equal(read.outputs.value, expected, `${ordered.length} pushes, ${resent} re-sent after a skip`);
 
     // On chain: every task receipted exactly once; ours succeeded, the others were epoch-change skips.
     const deadline = Date.now() + 60_000;
@@ -169,7 +167,7 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(queue[2], queue[0], 'every created task is receipted');
-    assert.equal(queue[0], BigInt(done.length + epochRetries + 1));
+    assert.equal(queue[0], BigInt(done.length + resent + 1));
     const logs = await ledger.client.getLogs({ address: ledger.addresses.tasks, fromBlock: 0n });
     const receipted = parseEventLogs({ abi: tasksAbi, logs, eventName: 'TaskReceipted' }).filter(
       (e) => e.args.taskId >> 64n === contractId,
@@ -180,7 +178,7 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
       const event = receipted.find((e) => e.args.taskId === d.taskId);
       assert.equal(event?.args.status, 1, `task ${d.taskId} succeeded`);
     }
-    assert.equal(receipted.filter((e) => e.args.status === 3).length, epochRetries);
+    assert.equal(receipted.filter((e) => e.args.status === 3).length, resent);
 
     // Handovers ran, and nodes that left a committee dropped their share.
     const lines = network.nodes.flatMap((n) => n.logs.filter((l) => l.msg === 'epoch handover done'));

@@ -32,6 +32,11 @@ import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/1.0.0';
 export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/1.0.0';
 export const TASK_BATCH_PROTOCOL = '/mosaic/task-batch/1.0.0';
+/**
+ * How long a task session waits for every member to join. Generous: at an epoch change a new member joins only
+ * once it holds the handed-over state, and the old committee may still be finishing its last tasks.
+ */
+const SESSION_OPEN_MS = 60_000;
 
 const proposalSchema = z.strictObject({
   taskIds: z
@@ -507,7 +512,7 @@ export class TaskExecutor {
       epoch: entry.epoch,
       sessionId: sessionIdFor(entry.contractId, entry.epoch, `task:${entry.taskId}`),
       self: o.keys.peerId,
-      openTimeoutMs: 30_000,
+      openTimeoutMs: SESSION_OPEN_MS,
     });
     let outcome: Awaited<ReturnType<typeof runTask>>;
     const runAt = performance.now();
@@ -653,7 +658,7 @@ export class TaskExecutor {
       epoch: first.epoch,
       sessionId: sessionIdFor(first.contractId, first.epoch, `batch:${first.taskId}:${entries.length}`),
       self: o.keys.peerId,
-      openTimeoutMs: 30_000,
+      openTimeoutMs: SESSION_OPEN_MS,
     });
     let outcomes: Awaited<ReturnType<typeof runTaskBatch>>;
     let rounds = 0;
