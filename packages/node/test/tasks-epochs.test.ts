@@ -16,6 +16,7 @@ import { WebSocket } from 'ws';
 import { loadKeys } from '../src/index.js';
 import type { TestLedger } from '../src/testing/chain.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
+import { rpc } from '../src/testing/node-process.js';
 
 const acc = state({ value: secret.int64 });
 // acc = 3 * acc + x: the result depends on the order of the inputs, not only on their set.
@@ -179,6 +180,24 @@ describe('epoch handover under a stream of tasks', { timeout: 420_000 }, () => {
       assert.equal(event?.args.status, 1, `task ${d.taskId} succeeded`);
     }
     assert.equal(receipted.filter((e) => e.args.status === 3).length, resent);
+
+    // Every node, member of the last committee or not, answers the read's public output (from its own receipt or
+    // from the chain's TaskReceipted).
+    const outputs = new Set<string>();
+    for (const node of network.nodes) {
+      const until = Date.now() + 20_000;
+      let answer = { status: '', publicOutput: '0x' };
+      do {
+        answer = (await rpc(node.rpcUrl(), 'mosaic_getTaskResult', {
+          taskId: `0x${read.taskId.toString(16)}`,
+        })) as typeof answer;
+        if (answer.status === 'receipted') break;
+        await new Promise((r) => setTimeout(r, 200));
+      } while (Date.now() < until);
+      outputs.add(answer.publicOutput);
+    }
+    assert.equal(outputs.size, 1, [...outputs].join(' / '));
+    assert.notEqual([...outputs][0], '0x');
 
     // Handovers ran, and nodes that left a committee dropped their share.
     const lines = network.nodes.flatMap((n) => n.logs.filter((l) => l.msg === 'epoch handover done'));

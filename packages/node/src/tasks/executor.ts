@@ -198,7 +198,15 @@ export class TaskExecutor {
     } else if (e.eventName === 'TaskReceipted') {
       const a = (e as ChainEvent<'tasks', 'TaskReceipted'>).args;
       const status = a.status === 1 ? 'success' : a.status === 2 ? 'failure' : 'skipped';
-      await this.book.update(a.taskId, { status: 'receipted', receiptStatus: status }, batch);
+      await this.book.update(
+        a.taskId,
+        {
+          status: 'receipted',
+          receiptStatus: status,
+          onChain: { outputHash: a.outputHash, publicOutput: a.publicOutput, gasUsed: a.gasUsed },
+        },
+        batch,
+      );
     } else if (e.eventName === 'TaskRefunded') {
       await this.book.update(
         (e as ChainEvent<'tasks', 'TaskRefunded'>).args.taskId,

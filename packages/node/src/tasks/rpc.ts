@@ -71,8 +71,13 @@ export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecuto
         status: entry.status,
         ...(entry.receiptStatus ? { receiptStatus: entry.receiptStatus } : {}),
         error: entry.error ?? null,
-        publicOutput: entry.receipt?.publicOutput ?? '0x',
-        ...(entry.receipt ? { outputHash: entry.receipt.outputHash, gasUsed: quantity(entry.receipt.gasUsed) } : {}),
+        // A member has its own receipt; any node has what the chain recorded once the task is receipted.
+        publicOutput: entry.receipt?.publicOutput ?? entry.onChain?.publicOutput ?? '0x',
+        ...(entry.receipt
+          ? { outputHash: entry.receipt.outputHash, gasUsed: quantity(entry.receipt.gasUsed) }
+          : entry.onChain
+            ? { outputHash: entry.onChain.outputHash, gasUsed: quantity(entry.onChain.gasUsed) }
+            : {}),
         resultEnvelopes: envelopes
           .sort((a, b) => a.member - b.member)
           .map((r) => ({ member: r.member, operator: r.operator, envelope: r.envelope, signature: r.signature })),

@@ -48,6 +48,8 @@ const entrySchema = z.object({
   receiptStatus: z.enum(RECEIPT_STATUSES).optional(),
   error: z.string().max(500).optional(),
   receipt: receiptSchema.optional(),
+  /** What the chain recorded (TaskReceipted): every node has it, members or not. */
+  onChain: z.object({ outputHash: hex, publicOutput: hex, gasUsed: z.bigint() }).optional(),
   updatedAt: z.number(),
 });
 export type TaskEntry = z.infer<typeof entrySchema>;
