@@ -86,14 +86,28 @@ export class ContractRunner {
       this.again = false;
       const ready: TaskEntry[] = [];
       let first: bigint | undefined;
+      // The sequence after the last entry this scan saw: with nothing left to run, the next scan starts there.
+      // (Only what the scan itself saw: a task the listener writes meanwhile must not be stepped over.)
+      let after = this.floor;
       for await (const entry of book.ofContract(this.contractId, this.floor)) {
+        after = entry.sequence + 1n;
         if (entry.member === 0 || isFinal(entry)) continue;
         first ??= entry.sequence;
         if (!this.inFlight.has(entry.sequence)) ready.push(entry);
         if (ready.length >= limit) break;
       }
-      this.floor = first ?? (await this.nextSequence());
+      this.floor = first ?? after;
       const handover = await handovers.nextPending(this.contractId);
+      o.logger.debug(
+        {
+          contractId: String(this.contractId),
+          first: first === undefined ? null : String(first),
+          ready: ready.length,
+          inFlight: this.inFlight.size,
+          handover: handover ? String(handover.version) : null,
+        },
+        'runner scan',
+      );
       if (handover && (first === undefined || handover.version <= first)) {
         // Everything before the handover must be done here first; tasks after it wait for it.
         if (this.inFlight.size > 0) {
@@ -223,13 +237,6 @@ export class ContractRunner {
     return fresh && !isFinal(fresh) ? fresh : undefined;
   }
 
-  /** The sequence after the last task this node knows of (no task pending here). */
-  private async nextSequence(): Promise<bigint> {
-    let next = this.floor;
-    for await (const entry of this.executor.book.ofContract(this.contractId, this.floor)) next = entry.sequence + 1n;
-    return next;
-  }
-
   /** Whether the book holds every task before `version` (the listener may still be delivering that block). */
   private async queuedUpTo(version: bigint): Promise<boolean> {
     const last = (this.contractId << 64n) | (version - 1n);
@@ -238,6 +245,8 @@ export class ContractRunner {
 
   /** Waits until a task in flight finishes or the runner is kicked. */
   private async settleOne(): Promise<void> {
+    // A kick that came while the loop was busy elsewhere (no waiter then) is not lost.
+    if (this.again) return;
     const kicked = new Promise<void>((resolve) => {
       this.wake = resolve;
     });

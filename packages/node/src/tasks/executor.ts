@@ -268,6 +268,7 @@ export class TaskExecutor {
     const { o } = this;
     const { contractId } = record;
     const batch = o.store.batch();
+    o.logger.debug({ contractId: String(contractId), toEpoch: String(record.toEpoch) }, 'epoch handover starting');
     const module = await this.moduleOf(contractId);
     if (module.state.length === 0) {
       this.handovers.update(record, { status: 'done' }, batch);

@@ -22,6 +22,11 @@ export interface LocalNetwork {
   dataDirs: string[];
   /** Starts, funds and registers one more node (it logs in, so it joins committees from the next epoch). */
   addNode(): Promise<NodeProcess>;
+  /**
+   * Every node's log lines that `match` keeps (by default warnings, errors and the task, handover and receipt
+   * milestones), merged in time order, one line each: what a failed test prints to say where the network stalled.
+   */
+  timeline(match?: (line: Record<string, unknown>) => boolean, limit?: number): string[];
   stop(options?: { keepDataDirs?: boolean }): Promise<void>;
 }
 
@@ -32,8 +37,15 @@ export interface LocalNetworkOptions {
   config?: Record<string, unknown>;
 }
 
+const MILESTONE = /handover|receipt batch|task failed|not delivered|skipped|refund/;
+
+/** A log line worth a place in a failed test's timeline. */
+export const DIAGNOSTIC_LINE = (line: Record<string, unknown>): boolean =>
+  Number(line.level) >= 40 || MILESTONE.test(String(line.msg ?? ''));
+
 export async function startLocalNetwork(options: LocalNetworkOptions = {}): Promise<LocalNetwork> {
   const count = options.count ?? 5;
+  const logLevel = options.logLevel ?? process.env.MOSAIC_E2E_LOG_LEVEL;
   const ledger = await startLedger(options.epochLength ?? 5n);
   const nodes: NodeProcess[] = [];
   const dataDirs: string[] = [];
@@ -67,7 +79,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
         '--min-connections',
         '1',
         '--register',
-        ...(options.logLevel ? ['--log-level', options.logLevel] : []),
+        // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
+        ...(logLevel ? ['--log-level', logLevel] : []),
         ...(bootstrap ? ['--bootstrap', bootstrap] : []),
       ]);
       nodes.push(node);
@@ -75,6 +88,17 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       if (registered.status !== 'done') throw new Error(`node ${i} did not register: ${JSON.stringify(registered)}`);
       if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
       return node;
+    },
+    timeline(match = DIAGNOSTIC_LINE, limit = 120) {
+      const lines = nodes.flatMap((n, i) =>
+        n.logs.filter(match).map((l) => ({ node: i, time: Number(l.time ?? 0), line: l })),
+      );
+      lines.sort((a, b) => a.time - b.time);
+      const start = lines[0]?.time ?? 0;
+      return lines.slice(-limit).map(({ node, time, line }) => {
+        const { level: _l, time: _t, service: _s, pid: _p, hostname: _h, msg, ...rest } = line;
+        return `+${((time - start) / 1000).toFixed(1)}s node ${node}: ${String(msg)} ${JSON.stringify(rest).slice(0, 300)}`;
+      });
     },
     async stop({ keepDataDirs = false } = {}) {
       // For a failed run: MOSAIC_E2E_LOG_DIR=<dir> keeps every node's log lines (they never hold a secret).
