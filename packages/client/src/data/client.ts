@@ -21,21 +21,25 @@ import type { NodeConnection } from '../rpc/connection.js';
 import { type Ledger, sendTransaction } from '../sdk/ledger.js';
 import { type EnvelopeCrypto, openEnvelope, sealEnvelope } from './cipher.js';
 import {
-  bytesToElements,
   checkCommittee,
+  checkLayout,
+  DATA_LAYOUTS,
+  type DataLayout,
   type DataValue,
   DEFAULT_STORAGE_COMMITTEE,
   dataDomain,
   decodePayload,
   digestContext,
-  elementsToBytes,
   encodePayload,
   fromBase64,
   LOAD_TYPES,
   type LoadRequest,
+  layoutElements,
+  layoutOf,
   loadContext,
   MAX_STORE_BATCH,
-  SEGMENT_BYTES,
+  payloadSegmentElements,
+  placeSegmentElements,
   type ShareBinding,
   STORE_TYPES,
   segmentCount,
@@ -202,7 +206,9 @@ export class DataClient {
     // Usually recorded in the epoch just read: its committee is already known.
     const members =
       record.storedAtEpoch === currentEpoch ? current : await this.committee(pointer, record.storedAtEpoch, n);
-    const segments = segmentCount(size);
+    // int64 data is laid out one element per value, so that secret contracts can compute on it (format.ts).
+    const layout = layoutOf(payload);
+    const segments = segmentCount(size, layout);
     const expiresAt = BigInt(Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S);
     // Segments go in batches, one owner signature per batch (STORE_TYPES); two batches in flight, so the next
     // one is shared and sealed while the members store the previous one.
@@ -213,11 +219,10 @@ export class DataClient {
       const firstSegment = b * batchSize;
       const prepared: { segment: number; envelopes: Uint8Array[]; shareHashes: Hex[] }[] = [];
       for (let segment = firstSegment; segment < Math.min(segments, firstSegment + batchSize); segment++) {
-        const bytes = payload.subarray(segment * SEGMENT_BYTES, (segment + 1) * SEGMENT_BYTES);
         // Members 1..t get a seed their share expands from, the others their share (format.ts, shareSeeded).
         // The runtime's AEAD computes the seeds' keystream faster than @noble's stream cipher unless it is @noble.
         const aead = this.crypto.aead.name === 'noble' ? undefined : this.crypto.aead;
-        const { seeds, shares } = shareSeeded(bytesToElements(bytes), n, t, aead);
+        const { seeds, shares } = shareSeeded(payloadSegmentElements(payload, segment, layout), n, t, aead);
         const envelopes = await Promise.all(
           members.map((m, i) =>
             sealEnvelope(
@@ -239,7 +244,7 @@ export class DataClient {
         domain: dataDomain(this.chainId, this.addresses.dataRegistry),
         types: STORE_TYPES,
         primaryType: 'StoreShares',
-        message: { pointer, n, t, firstSegment, segmentHashes, expiresAt },
+        message: { pointer, n, t, layout, firstSegment, segmentHashes, expiresAt },
       });
       await Promise.all(
         prepared.map(async ({ segment, envelopes, shareHashes }) => {
@@ -252,6 +257,7 @@ export class DataClient {
                   pointer,
                   n,
                   t,
+                  layout,
                   segment,
                   firstSegment,
                   segmentHashes,
@@ -316,19 +322,19 @@ export class DataClient {
     const signature = await wallet.signTypedData({ account: wallet.account, ...typed });
     const requestHash = hashTypedData(typed);
     const size = Number(record.size);
-    const segments = segmentCount(size);
+    // The layout is not on chain: the members answer it with their shares (a wrong one fails the pointer check).
+    let layout: DataLayout | undefined;
     const payload = new Uint8Array(size);
     const missing = new Map<number, string>();
     const wrong = new Set<number>();
     const used = new Set<number>(members.map((m) => m.member));
     const ambiguous = new Map<number, SegmentReconstruction[]>();
     const place = (segment: number, elements: Uint32Array) => {
-      const length = Math.min(SEGMENT_BYTES, size - segment * SEGMENT_BYTES);
-      payload.set(elementsToBytes(elements, length), segment * SEGMENT_BYTES);
+      placeSegmentElements(payload, segment, layout!, elements);
     };
-    try {
-      await pool(segments, options.concurrency ?? 4, async (segment) => {
-        const elements = segmentElements(size, segment);
+    const loadSegment = async (segment: number) => {
+      {
+        let elements = layout === undefined ? -1 : segmentElements(size, segment, layout);
         const shares: MemberShare[] = [];
         const digests = new Map<number, Uint8Array>();
         let epoch = heldEpoch;
@@ -339,8 +345,17 @@ export class DataClient {
             signature,
             segment,
             full,
-          })) as { answers?: MemberAnswer[]; epoch?: string };
+          })) as { answers?: MemberAnswer[]; epoch?: string; layout?: number };
           if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
+          const given = answer.layout ?? DATA_LAYOUTS.packed;
+          checkLayout(given);
+          if (layout === undefined) {
+            layoutElements(size, given);
+            layout = given;
+          } else if (given !== layout) {
+            throw new FormatError(`segment ${segment} is held in layout ${given}, another in ${layout}`);
+          }
+          elements = segmentElements(size, segment, layout);
           // The committee that answered: the shares move to each new epoch's committee (docs/storage.md).
           epoch = parseEpoch(answer.epoch, record.storedAtEpoch);
           if (epoch !== heldEpoch) {
@@ -415,7 +430,15 @@ export class DataClient {
           used.delete(member);
         }
         place(segment, candidates[0]!.elements);
-      });
+      }
+    };
+    // The answers tell the layout. The packed layout has the fewest segments of a size: those go at once, and
+    // int64 data (one element per 8 bytes) then has its remaining segments loaded.
+    const first = segmentCount(size, DATA_LAYOUTS.packed);
+    try {
+      await pool(first, options.concurrency ?? 4, loadSegment);
+      const segments = segmentCount(size, layout!);
+      await pool(segments - first, options.concurrency ?? 4, (i) => loadSegment(first + i));
     } finally {
       responseKeys.secretKey.fill(0);
     }

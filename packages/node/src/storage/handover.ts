@@ -13,6 +13,8 @@
  *    is masked by the other helpers' zero-sum vectors, so the lost member learns its share and nothing else, and
  *    the helpers learn nothing. The data is never reconstructed.
  */
+
+import type { DataLayout } from '@mosaic/client';
 import { type FieldVector, lagrangeCoefficients, MpcError, Party, vec } from '@mosaic/mpc';
 import type { Hex } from 'viem';
 import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
@@ -55,6 +57,7 @@ export async function runDataHandover(
     n: number;
     t: number;
     size: number;
+    layout: DataLayout;
     fromEpoch: bigint;
     toEpoch: bigint;
     before: readonly SeatInfo[];
@@ -100,6 +103,7 @@ export async function runDataHandover(
     t: args.t,
     segment,
     size: args.size,
+    layout: args.layout,
     storedAt,
     share,
   }));

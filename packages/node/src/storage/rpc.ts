@@ -41,6 +41,8 @@ const storeParams = z.strictObject({
   n: z.number().int().min(3).max(MAX_STORAGE_N),
   t: z.number().int().min(1).max(31),
   segment: z.number().int().min(0).max(0xffffffff),
+  /** The element layout (0 packed, 1 int64), part of the owner's signed message. */
+  layout: z.number().int().min(0).max(1).default(0),
   firstSegment: z.number().int().min(0).max(0xffffffff),
   segmentHashes: z.array(hex32).min(1).max(MAX_STORE_BATCH),
   expiresAt: z
@@ -142,6 +144,8 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         segment: params.segment,
         size: record.size,
         epoch: `0x${epoch.toString(16)}`,
+        // The data's element layout as the first answering member holds it (the client checks the pointer).
+        layout: answered[0]?.layout ?? 0,
         answers: outcomes.map((o) =>
           o.ok && o.envelope
             ? {

@@ -17,11 +17,14 @@ import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import {
   checkCommittee,
+  DATA_LAYOUTS,
+  type DataLayout,
   dataDomain,
   digestContext,
   expandShareSeed,
   LOAD_TYPES,
   type LoadRequest,
+  layoutElements,
   loadContext,
   MAX_PAYLOAD_BYTES,
   MAX_REQUEST_LIFETIME_S,
@@ -102,6 +105,8 @@ export const storeHeaderSchema = z.strictObject({
   n: small,
   t: small,
   segment: segmentIndex,
+  /** The element layout (DATA_LAYOUTS), part of the owner's signed message. */
+  layout: z.number().int().min(0).max(1).default(0),
   firstSegment: segmentIndex,
   segmentHashes: z.array(hex32).min(1).max(MAX_STORE_BATCH),
   expiresAt: unixSeconds,
@@ -138,6 +143,7 @@ const handoverInviteSchema = z.strictObject({
   t: small,
   fromEpoch: z.string().regex(/^[0-9]{1,20}$/),
   toEpoch: z.string().regex(/^[0-9]{1,20}$/),
+  layout: z.number().int().min(0).max(1).default(0),
 });
 
 const heldQuerySchema = z.strictObject({ pointer: hex32 });
@@ -174,6 +180,8 @@ export interface MemberOutcome {
   ok: boolean;
   /** Load: the member's share (or its digest) sealed to the requester (bytes). */
   envelope?: Uint8Array;
+  /** Load: the data's element layout, as the member holds it. */
+  layout?: DataLayout;
   digest?: boolean;
   error?: string;
   kind?: StorageFailure;
@@ -313,7 +321,7 @@ export class StorageService {
       const first = records[0];
       if (first === undefined || first.epoch >= epoch) continue;
       if (records.some((r) => r.epoch !== first.epoch || r.n !== first.n || r.t !== first.t)) continue;
-      work.push(this.handover(pointer, first.n, first.t, first.epoch, epoch, records));
+      work.push(this.handover(pointer, first.n, first.t, first.layout, first.epoch, epoch, records));
     }
     await Promise.allSettled(work);
   }
@@ -322,6 +330,7 @@ export class StorageService {
     pointer: Hex,
     n: number,
     t: number,
+    layout: DataLayout,
     fromEpoch: bigint,
     toEpoch: bigint,
     held: ShareRecord[] | undefined,
@@ -329,7 +338,7 @@ export class StorageService {
     const key = `${pointer}:${toEpoch}`;
     let running = this.handovers.get(key);
     if (running === undefined) {
-      running = this.runHandover(pointer, n, t, fromEpoch, toEpoch, held).catch((error: unknown) => {
+      running = this.runHandover(pointer, n, t, layout, fromEpoch, toEpoch, held).catch((error: unknown) => {
         this.options.logger.warn(
           { pointer, toEpoch: String(toEpoch), err: String((error as Error).message ?? error).slice(0, 300) },
           'data handover failed at this node',
@@ -345,12 +354,13 @@ export class StorageService {
     pointer: Hex,
     n: number,
     t: number,
+    layout: DataLayout,
     fromEpoch: bigint,
     toEpoch: bigint,
     held: ShareRecord[] | undefined,
   ): Promise<void> {
     const record = await this.record(pointer);
-    const segments = segmentCount(record.size);
+    const segments = segmentCount(record.size, layout);
     const [before, after] = await Promise.all([
       this.committee(pointer, fromEpoch, n),
       this.committee(pointer, toEpoch, n),
@@ -359,7 +369,10 @@ export class StorageService {
     const complete =
       held !== undefined &&
       held.length === segments &&
-      held.every((r, i) => r.segment === i && vec.size(r.share) === segmentElements(record.size, i));
+      held.every(
+        (r, i) =>
+          r.segment === i && r.layout === layout && vec.size(r.share) === segmentElements(record.size, i, layout),
+      );
     if (complete && before.every((m, i) => m.operator === after[i]?.operator)) {
       // The same committee in the same order: the shares stay valid, their epoch moves.
       await this.shares.putAll(held.map((r) => ({ ...r, epoch: toEpoch })));
@@ -368,7 +381,7 @@ export class StorageService {
     // New members that are not old ones learn of the handover from each old member (they check it on chain).
     if (before.some((m) => m.peerId === self)) {
       const invite = frame(
-        { pointer, n, t, fromEpoch: String(fromEpoch), toEpoch: String(toEpoch) },
+        { pointer, n, t, fromEpoch: String(fromEpoch), toEpoch: String(toEpoch), layout },
         new Uint8Array(0),
       );
       for (const m of after) {
@@ -382,11 +395,12 @@ export class StorageService {
       n,
       t,
       size: record.size,
+      layout,
       fromEpoch,
       toEpoch,
       before: seats(before),
       after: seats(after),
-      sizes: Array.from({ length: segments }, (_, i) => segmentElements(record.size, i)),
+      sizes: Array.from({ length: segments }, (_, i) => segmentElements(record.size, i, layout)),
       held: complete ? held : undefined,
     });
     if (fresh) await this.shares.putAll(fresh);
@@ -434,7 +448,7 @@ export class StorageService {
   private async onHandoverInvite(bytes: Uint8Array, peer: PeerId): Promise<Uint8Array> {
     const parsed = handoverInviteSchema.safeParse(unframe(bytes).header);
     if (!parsed.success) throw new StorageError('bad-request', `handover: ${parsed.error.issues[0]?.message}`);
-    const { n, t } = parsed.data;
+    const { n, t, layout } = parsed.data;
     const pointer = parsed.data.pointer.toLowerCase() as Hex;
     const fromEpoch = BigInt(parsed.data.fromEpoch);
     const toEpoch = BigInt(parsed.data.toEpoch);
@@ -454,7 +468,12 @@ export class StorageService {
     if (!after.some((m) => m.peerId === self) || before.some((m) => m.peerId === self)) {
       throw new StorageError('not-member', 'this node is not a new member of the storage committee');
     }
-    void this.handover(pointer, n, t, fromEpoch, toEpoch, undefined);
+    try {
+      layoutElements(record.size, layout as DataLayout);
+    } catch (error) {
+      throw new StorageError('bad-request', (error as Error).message);
+    }
+    void this.handover(pointer, n, t, layout as DataLayout, fromEpoch, toEpoch, undefined);
     return new Uint8Array([1]);
   }
 
@@ -466,7 +485,9 @@ export class StorageService {
     const held = await this.heldRecords(pointer);
     if (held === undefined) throw new StorageError('not-stored', 'this node holds no complete share of the data');
     const r = held[0]!;
-    return new TextEncoder().encode(JSON.stringify({ epoch: String(r.epoch), member: r.member, n: r.n, t: r.t }));
+    return new TextEncoder().encode(
+      JSON.stringify({ epoch: String(r.epoch), member: r.member, n: r.n, t: r.t, layout: r.layout }),
+    );
   }
 
   /** This node's records of a pointer when it holds every segment for one epoch; undefined otherwise. */
@@ -480,8 +501,12 @@ export class StorageService {
     const first = records[0];
     if (first === undefined) return undefined;
     const record = await this.record(pointer);
-    if (records.length !== segmentCount(record.size)) return undefined;
-    if (records.some((r, i) => r.segment !== i || r.epoch !== first.epoch || r.member !== first.member))
+    if (records.length !== segmentCount(record.size, first.layout)) return undefined;
+    if (
+      records.some(
+        (r, i) => r.segment !== i || r.epoch !== first.epoch || r.member !== first.member || r.layout !== first.layout,
+      )
+    )
       return undefined;
     return records;
   }
@@ -513,16 +538,21 @@ export class StorageService {
                 member: number;
                 n: number;
                 t: number;
+                layout?: number;
               };
               return held.epoch === String(epoch) && held.member === m.member && held.n === n && held.t === t
-                ? m
+                ? { ...m, layout: (held.layout ?? 0) as DataLayout }
                 : undefined;
             } catch {
               return undefined;
             }
           }),
       );
-      const holders = answers.filter((m): m is StorageMemberInfo => m !== undefined);
+      // Helpers must agree on the layout (it fixes the segments' element counts).
+      const layout = answers.find((m) => m !== undefined)?.layout ?? DATA_LAYOUTS.packed;
+      const holders = answers.filter(
+        (m): m is StorageMemberInfo & { layout: DataLayout } => m !== undefined && m.layout === layout,
+      );
       if (holders.length < t + 1) continue;
       const helpers = holders.slice(0, t + 1);
       const nonce = `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}` as Hex;
@@ -553,7 +583,9 @@ export class StorageService {
           shares = await runRecovery(party, {
             helpers: helpers.map((h) => h.member),
             lost: seat.member,
-            sizes: Array.from({ length: segmentCount(record.size) }, (_, i) => segmentElements(record.size, i)),
+            sizes: Array.from({ length: segmentCount(record.size, layout) }, (_, i) =>
+              segmentElements(record.size, i, layout),
+            ),
             held: undefined,
           });
         } catch (error) {
@@ -579,6 +611,7 @@ export class StorageService {
           t,
           segment,
           size: record.size,
+          layout,
           storedAt,
           share,
         })),
@@ -763,6 +796,8 @@ export class StorageService {
     checkParams(req.n, req.t);
     const pointer = req.pointer.toLowerCase() as Hex;
     const record = await this.record(pointer);
+    // The layout is not on chain (the members hold it): the packed layout has the most segments of any size,
+    // so this bounds the segment; each member checks it against its own records.
     if (header.segment >= segmentCount(record.size)) {
       throw new StorageError(
         'bad-request',
@@ -784,10 +819,19 @@ export class StorageService {
           const mode = full === undefined || full.includes(info.member) ? 'share' : 'digest';
           const message = frame({ ...rest, member: info.member, epoch: String(epoch), mode }, new Uint8Array(0));
           try {
-            const envelope = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) =>
-              this.onLoad(bytes, peer),
-            );
-            return { member: info.member, operator: info.operator, ok: true, envelope, digest: mode === 'digest' };
+            const answer = await this.exchange(info, LOAD_PROTOCOL, message, (bytes, peer) => this.onLoad(bytes, peer));
+            // layout (1 byte) || envelope
+            if (answer.length < 1 || answer[0]! > DATA_LAYOUTS.int64) {
+              throw new StorageError('unavailable', 'the member answered without a data layout');
+            }
+            return {
+              member: info.member,
+              operator: info.operator,
+              ok: true,
+              envelope: answer.subarray(1),
+              layout: answer[0] as DataLayout,
+              digest: mode === 'digest',
+            };
           } catch (error) {
             return { member: info.member, operator: info.operator, ok: false, ...describe(error) };
           }
@@ -857,7 +901,15 @@ export class StorageService {
     checkExpiry(h.expiresAt);
     if (h.shareHashes.length !== h.n) throw new StorageError('bad-request', 'one share hash per member is needed');
     const record = await this.record(pointer);
-    if (h.segment >= segmentCount(record.size)) throw new StorageError('bad-request', `no segment ${h.segment}`);
+    const layout = h.layout as DataLayout;
+    try {
+      layoutElements(record.size, layout);
+    } catch (error) {
+      throw new StorageError('bad-request', (error as Error).message);
+    }
+    if (h.segment >= segmentCount(record.size, layout)) {
+      throw new StorageError('bad-request', `no segment ${h.segment}`);
+    }
     await this.checkMember(pointer, record.storedAtEpoch, h.n, h.member);
     // One signature covers a batch of segments: this segment's share hashes must hash to its entry.
     const at = h.segment - h.firstSegment;
@@ -876,6 +928,7 @@ export class StorageService {
         pointer,
         n: h.n,
         t: h.t,
+        layout,
         firstSegment: h.firstSegment,
         segmentHashes: h.segmentHashes as Hex[],
         expiresAt: BigInt(h.expiresAt),
@@ -907,7 +960,7 @@ export class StorageService {
     } catch {
       throw new StorageError('bad-request', 'the share envelope does not open for this member and context');
     }
-    const expected = segmentElements(record.size, h.segment);
+    const expected = segmentElements(record.size, h.segment, layout);
     let share: Uint32Array;
     try {
       // Members 1..t receive the seed their share expands from (format.ts, shareSeeded).
@@ -934,6 +987,7 @@ export class StorageService {
       t: h.t,
       segment: h.segment,
       size: record.size,
+      layout,
       storedAt: Date.now(),
       share,
     });
@@ -1012,26 +1066,37 @@ export class StorageService {
     const { mode } = parsed.data;
     await this.useNonce(`${requestHash}:${segment}${mode === 'share' ? '' : ':digest'}`, r.expiresAt);
     const binding = this.binding(pointer, epoch, member, segment, r.n, r.t);
+    // The answer is the record's layout (one byte: the client needs it to read the elements back) and the envelope.
+    const withLayout = (envelope: Uint8Array) => {
+      const out = new Uint8Array(1 + envelope.length);
+      out[0] = stored.layout;
+      out.set(envelope, 1);
+      return out;
+    };
     if (mode === 'digest') {
       const digest = createHash('sha256').update(shareToBytes(stored.share)).digest();
-      return sealEnvelope(
-        new Uint8Array(digest),
+      return withLayout(
+        await sealEnvelope(
+          new Uint8Array(digest),
+          hexToBytes(message.responseKey),
+          digestContext(binding, requestHash),
+          {
+            x25519: nodeX25519,
+            aead: nodeAead,
+          },
+        ),
+      );
+    }
+    return withLayout(
+      await sealEnvelope(
+        shareToBytes(stored.share),
         hexToBytes(message.responseKey),
-        digestContext(binding, requestHash),
+        loadContext(binding, requestHash),
         {
           x25519: nodeX25519,
           aead: nodeAead,
         },
-      );
-    }
-    return sealEnvelope(
-      shareToBytes(stored.share),
-      hexToBytes(message.responseKey),
-      loadContext(binding, requestHash),
-      {
-        x25519: nodeX25519,
-        aead: nodeAead,
-      },
+      ),
     );
   }
 

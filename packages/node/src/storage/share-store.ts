@@ -5,11 +5,16 @@
  * to the next epoch's committee needs: the committee epoch, this node's member index (Shamir point), (n, t),
  * the segment and the payload size. A record moved to another key, or a header edited, fails authentication.
  *
- *   record = header (74 bytes) || nonce (12) || ciphertext || tag (16)
- *   header = "MDS1" || pointer (32) || epoch u64 || member u16 || n u16 || t u16 || segment u32 || size u64
- *            || elements u32 || storedAt u64 (ms)               (big-endian)
+ *   record = header (75 bytes) || nonce (12) || ciphertext || tag (16)
+ *   header = "MDS2" || pointer (32) || epoch u64 || member u16 || n u16 || t u16 || segment u32 || size u64
+ *            || elements u32 || storedAt u64 (ms) || layout u8    (big-endian)
+ *
+ * The layout (packed bytes or one int64 per element, client format.ts) fixes the element count of every
+ * segment and tells whether a secret contract may take the data as an input. Records written before it
+ * existed ("MDS1", 74 bytes of header) are read as packed.
  */
 import { randomBytes } from 'node:crypto';
+import { DATA_LAYOUTS, type DataLayout } from '@mosaic/client';
 import { type FieldVector, vec } from '@mosaic/mpc';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -28,6 +33,8 @@ export interface ShareRecord {
   segment: number;
   /** Payload size of the whole data (bytes). */
   size: number;
+  /** The element layout (DATA_LAYOUTS: 0 packed, 1 int64). */
+  layout: DataLayout;
   storedAt: number;
   share: FieldVector;
 }
@@ -36,8 +43,10 @@ export class ShareStoreError extends Error {
   override name = 'ShareStoreError';
 }
 
-const MAGIC = new TextEncoder().encode('MDS1');
-const HEADER = 74;
+const MAGIC_V1 = new TextEncoder().encode('MDS1');
+const MAGIC = new TextEncoder().encode('MDS2');
+const HEADER_V1 = 74;
+const HEADER = 75;
 const NONCE = 12;
 const TAG = 16;
 
@@ -159,15 +168,21 @@ export class ShareStore {
   }
 
   open(pointer: Hex, segment: number, bytes: Uint8Array): ShareRecord {
-    if (bytes.length < HEADER + NONCE + TAG) throw new ShareStoreError('stored share is truncated');
-    const header = bytes.subarray(0, HEADER);
+    const headerBytes = isMagic(bytes, MAGIC_V1) ? HEADER_V1 : HEADER;
+    if (bytes.length < headerBytes + NONCE + TAG) throw new ShareStoreError('stored share is truncated');
+    const header = bytes.subarray(0, headerBytes);
     const record = decodeHeader(header);
     if (record.pointer !== pointer.toLowerCase() || record.segment !== segment) {
       throw new ShareStoreError('stored share is filed under another pointer or segment');
     }
     let plain: Uint8Array;
     try {
-      plain = chachaOpen(this.key, bytes.subarray(HEADER, HEADER + NONCE), header, bytes.subarray(HEADER + NONCE));
+      plain = chachaOpen(
+        this.key,
+        bytes.subarray(headerBytes, headerBytes + NONCE),
+        header,
+        bytes.subarray(headerBytes + NONCE),
+      );
     } catch {
       throw new ShareStoreError('stored share fails authentication (corrupted or tampered on disk)');
     }
@@ -197,11 +212,17 @@ function encodeHeader(r: ShareRecord): Uint8Array {
   view.setBigUint64(54, BigInt(r.size));
   view.setUint32(62, vec.size(r.share));
   view.setBigUint64(66, BigInt(r.storedAt));
+  out[74] = r.layout;
   return out;
 }
 
 function decodeHeader(header: Uint8Array): Omit<ShareRecord, 'share'> & { elements: number } {
-  for (let i = 0; i < 4; i++) if (header[i] !== MAGIC[i]) throw new ShareStoreError('stored share has a bad header');
+  const v1 = isMagic(header, MAGIC_V1);
+  if (!v1 && !isMagic(header, MAGIC)) throw new ShareStoreError('stored share has a bad header');
+  const layout = v1 ? DATA_LAYOUTS.packed : header[74];
+  if (layout !== DATA_LAYOUTS.packed && layout !== DATA_LAYOUTS.int64) {
+    throw new ShareStoreError('stored share has an unknown layout');
+  }
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
   return {
     pointer: `0x${Buffer.from(header.subarray(4, 36)).toString('hex')}` as Hex,
@@ -213,5 +234,10 @@ function decodeHeader(header: Uint8Array): Omit<ShareRecord, 'share'> & { elemen
     size: Number(view.getBigUint64(54)),
     elements: view.getUint32(62),
     storedAt: Number(view.getBigUint64(66)),
+    layout,
   };
+}
+
+function isMagic(bytes: Uint8Array, magic: Uint8Array): boolean {
+  return bytes.length >= 4 && magic.every((b, i) => bytes[i] === b);
 }
