@@ -118,6 +118,7 @@ export async function run(record: Record): Promise<void> {
     let failures = 0;
     let stop = false;
     const windowStart = performance.now();
+    if (process.env.MOSAIC_BENCH_STAGES) console.error('throughput window starts');
     const loops = handles.map(async (_, i) => {
       while (!stop) {
         try {

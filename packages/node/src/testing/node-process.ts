@@ -27,6 +27,14 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+  // A test runner stopped by a signal exits through 'exit' too (Node's default for these signals skips it), so
+  // its nodes and anvil (whose own exit hook kills it) do not outlive it.
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
+  }
 }
 
 export function startNodeProcess(args: string[], env: Record<string, string> = {}): NodeProcess {
