@@ -9,14 +9,20 @@ export { decodePublicOutputs, encodeCallData, encodePublicOutputs, publicOutputA
 export { canonicalCallSignature, selectorOf, signatureOf } from './codec/selector.js';
 export {
   CodecError,
+  DEFAULT_STORED_COMMITTEE,
   decodeOutputs,
+  decodeStoredRef,
   decodeValue,
   type EncodedArgs,
   encodeArgs,
+  encodeStoredRef,
   encodeValue,
   functionIr,
   type JsValue,
   privateOutputSizes,
+  publicArgElements,
+  STORED_ARG_ELEMENTS,
+  type StoredInputRef,
 } from './codec/values.js';
 // the compiler
 export { compile, loadContract } from './compiler/compile.js';
@@ -54,7 +60,10 @@ export {
   pub,
   type ScalarSpec,
   type Spec,
+  type StoredRef,
+  type StoredSpec,
   secret,
+  stored,
   type ValueOfSpec,
 } from './dsl/specs.js';
 export { type Literal, type Operand, Traced, Val, Vec } from './dsl/values.js';

@@ -8,7 +8,8 @@ import type { FunctionIr } from '../ir/module.js';
 import { formatDeclared } from '../ir/types.js';
 
 export function signatureOf(f: Pick<FunctionIr, 'name' | 'inputs'>): string {
-  return `${f.name}(${f.inputs.map((i) => formatDeclared(i.type)).join(',')})`;
+  // A stored input is marked: taking a pointer is not the same function as taking the values.
+  return `${f.name}(${f.inputs.map((i) => (i.visibility === 'stored' ? 'stored ' : '') + formatDeclared(i.type)).join(',')})`;
 }
 
 /** bytes4 selector of a signature, 0x-prefixed hex. */

@@ -45,6 +45,11 @@ export function encodeArgs<C extends CompiledContract<FunctionMap>, F extends Fu
   const out: EncodedArgs = { secret: [], public: [] };
   for (const input of f.inputs) {
     if (!Object.hasOwn(given, input.name)) throw new CodecError(`${fn}: argument ${input.name} is missing`);
+    if (input.visibility === 'stored') {
+      // The pointer (and the storage committee's (n, t)) goes in the clear, bound by the bundle hash.
+      out.public.push(encodeStoredRef(given[input.name], `${fn}.${input.name}`));
+      continue;
+    }
     const elements = encodeValue(input.type, given[input.name], `${fn}.${input.name}`).map(field.fromSigned);
     (input.visibility === 'secret' ? out.secret : out.public).push(elements);
   }
@@ -52,6 +57,63 @@ export function encodeArgs<C extends CompiledContract<FunctionMap>, F extends Fu
     if (!f.inputs.some((i) => i.name === name)) throw new CodecError(`${fn}: unknown argument ${name}`);
   }
   return out;
+}
+
+/** Public-argument elements of a stored input: the pointer in 3 (11 + 11 + 10 bytes) and n * 256 + t in one. */
+export const STORED_ARG_ELEMENTS = 4;
+/** The storage committee a bare pointer refers to (the client's default). */
+export const DEFAULT_STORED_COMMITTEE = { n: 5, t: 2 } as const;
+
+/** A stored input's reference as it travels in the task's public arguments. */
+export interface StoredInputRef {
+  pointer: `0x${string}`;
+  n: number;
+  t: number;
+}
+
+/** Encodes a pointer (0x + 32 bytes), or { pointer, n, t }, into STORED_ARG_ELEMENTS field elements. */
+export function encodeStoredRef(value: unknown, what: string): bigint[] {
+  const ref =
+    typeof value === 'string' ? { pointer: value, ...DEFAULT_STORED_COMMITTEE } : (value as Partial<StoredInputRef>);
+  if (
+    typeof ref !== 'object' ||
+    ref === null ||
+    typeof ref.pointer !== 'string' ||
+    !/^0x[0-9a-fA-F]{64}$/.test(ref.pointer)
+  ) {
+    throw new CodecError(`${what}: expected a data pointer (0x and 32 bytes), or { pointer, n, t }`);
+  }
+  const { n, t } = ref;
+  if (!Number.isInteger(n) || !Number.isInteger(t) || t! < 1 || 2 * t! + 1 > n! || n! > 255) {
+    throw new CodecError(`${what}: storage committee (n = ${n}, t = ${t}) needs 1 <= t, 2t + 1 <= n <= 255`);
+  }
+  const h = ref.pointer.slice(2).toLowerCase();
+  return [
+    BigInt(`0x${h.slice(0, 22)}`),
+    BigInt(`0x${h.slice(22, 44)}`),
+    BigInt(`0x${h.slice(44, 64)}`),
+    BigInt(n! * 256 + t!),
+  ];
+}
+
+/** The inverse of encodeStoredRef; throws CodecError on elements that no reference encodes to. */
+export function decodeStoredRef(elements: readonly bigint[], what = 'stored input'): StoredInputRef {
+  const limits = [1n << 88n, 1n << 88n, 1n << 80n, 1n << 16n];
+  if (elements.length !== STORED_ARG_ELEMENTS || elements.some((e, i) => e < 0n || e >= limits[i]!)) {
+    throw new CodecError(`${what}: not a data pointer`);
+  }
+  const pointer =
+    `0x${elements[0]!.toString(16).padStart(22, '0')}${elements[1]!.toString(16).padStart(22, '0')}${elements[2]!.toString(16).padStart(20, '0')}` as const;
+  const n = Number(elements[3]! >> 8n);
+  const t = Number(elements[3]! & 0xffn);
+  if (t < 1 || 2 * t + 1 > n) throw new CodecError(`${what}: storage committee (n = ${n}, t = ${t}) is not valid`);
+  return { pointer, n, t };
+}
+
+/** Elements an input takes in the task's public arguments (0 for a secret input). */
+export function publicArgElements(input: Pick<FunctionIr['inputs'][number], 'visibility' | 'type'>): number {
+  if (input.visibility === 'stored') return STORED_ARG_ELEMENTS;
+  return input.visibility === 'public' ? elementCount(input.type) : 0;
 }
 
 /** A value as signed integers (one per element), checked against its declared type. */

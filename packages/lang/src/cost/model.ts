@@ -63,6 +63,9 @@ export function gasOf(c: Pick<FunctionCost, 'multiplications' | 'rounds' | 'open
   );
 }
 
+/** The storage committee size the cost model charges stored inputs for (the default storage committee). */
+export const STORAGE_COMMITTEE_N = 5;
+
 export function costOfFunction(f: ValidatedFunction, committee: Committee = DEFAULT_COMMITTEE): FunctionCost {
   const { n, t } = committee;
   if (!Number.isInteger(n) || !Number.isInteger(t) || t < 0 || 2 * t + 1 > n) {
@@ -89,6 +92,18 @@ export function costOfFunction(f: ValidatedFunction, committee: Committee = DEFA
       // beyond the engine's reservation limit each batch makes its own randomness: one more round
       if (!pooled && kind !== 'open') total = addCost(total, poolRound(committee, count, 2));
     }
+  }
+  // Stored inputs: before the agreement round every member asks each member of the data's storage committee for
+  // its sub-shares of the values (one request/response round, one element per storage member and value). The
+  // storage committee's size is not known here: charged for the default (5, 2).
+  const storedValues = f.inputs.filter((i) => i.visibility === 'stored').reduce((s, i) => s + i.type.arrayLength, 0);
+  if (storedValues > 0) {
+    total = addCost(total, {
+      ...zeroCost(),
+      rounds: 1,
+      elementsSent: STORAGE_COMMITTEE_N * storedValues,
+      frames: STORAGE_COMMITTEE_N,
+    });
   }
   const bytesPerParty = Math.round(total.elementsSent * ELEMENT_BYTES + total.frames * FRAME_HEADER_BYTES);
   const figures = {

@@ -6,7 +6,7 @@ import { callSite } from '../compiler/source.js';
 import { currentTracer } from '../compiler/tracer.js';
 import type { Visibility } from '../ir/module.js';
 import { FIXED_FRACTION_BITS, FIXED_TOTAL_BITS, type ScalarKind } from '../ir/types.js';
-import type { ArraySpec, JsScalar, ScalarSpec, Spec, ValueOfSpec } from './specs.js';
+import type { ArraySpec, JsScalar, ScalarSpec, Spec, StoredSpec, ValueOfSpec } from './specs.js';
 import {
   bitsFor,
   type Join,
@@ -23,8 +23,13 @@ import {
 export type SpecMap = { readonly [name: string]: Spec };
 
 /** The traced value a body sees for a spec. */
-export type TracedOfSpec<T> =
-  T extends ArraySpec<infer K, infer S> ? Vec<K, S> : T extends ScalarSpec<infer K, infer S> ? Val<K, S> : never;
+export type TracedOfSpec<T> = T extends StoredSpec
+  ? Vec<'int', 'secret'>
+  : T extends ArraySpec<infer K, infer S>
+    ? Vec<K, S>
+    : T extends ScalarSpec<infer K, infer S>
+      ? Val<K, S>
+      : never;
 
 export type TracedArgs<I extends SpecMap> = { readonly [P in keyof I]: TracedOfSpec<I[P]> };
 

@@ -30,11 +30,12 @@ export interface ArraySpec<K extends ScalarKind = ScalarKind, S extends Visibili
   init(values: readonly JsScalar<K>[]): ArraySpec<K, S>;
 }
 
-export type Spec = ScalarSpec | ArraySpec;
+export type Spec = ScalarSpec | ArraySpec | StoredSpec;
 
-/** The JavaScript value a client passes or receives for a spec. */
-export type ValueOfSpec<T> =
-  T extends ArraySpec<infer K, Visibility>
+/** The JavaScript value a client passes or receives for a spec (a stored input: the data's pointer). */
+export type ValueOfSpec<T> = T extends StoredSpec
+  ? StoredRef
+  : T extends ArraySpec<infer K, Visibility>
     ? JsScalar<K>[]
     : T extends ScalarSpec<infer K, Visibility>
       ? JsScalar<K>
@@ -108,3 +109,37 @@ function family<S extends Visibility>(visibility: S) {
 export const secret = family('secret');
 /** Types of public parameters: passed in the clear with the call, known to every member. */
 export const pub = family('public');
+
+/**
+ * A function input read from stored data: an int64 array of `length` values, kept secret-shared by a storage
+ * committee (data stored with `encoding: 'int64'`). The caller passes the data's pointer; the storage committee
+ * checks on chain that the caller may use it and reshares the values to the contract's committee. Inside the
+ * function it is a secret int64 array.
+ */
+export interface StoredSpec {
+  readonly shape: 'stored';
+  readonly length: number;
+  readonly kind: 'int';
+  readonly visibility: 'stored';
+  readonly type: DeclaredType;
+  readonly initial?: undefined;
+}
+
+/** What a caller passes for a stored input: the pointer, or the pointer with its storage committee's (n, t). */
+export type StoredRef = `0x${string}` | { readonly pointer: `0x${string}`; readonly n: number; readonly t: number };
+
+export const stored = Object.freeze({
+  /** `length` int64 values from stored data (1..65536). */
+  int64(length: number): StoredSpec {
+    if (!Number.isInteger(length) || length < 1 || length > 1 << 16) {
+      throw new RangeError(`stored array length must be an integer in 1..65536, got ${length}`);
+    }
+    return Object.freeze({
+      shape: 'stored' as const,
+      length,
+      kind: 'int' as const,
+      visibility: 'stored' as const,
+      type: Object.freeze({ kind: 'int' as const, bits: 64, arrayLength: length }),
+    });
+  },
+});

@@ -137,10 +137,14 @@ function bindInputs(f: ValidatedFunction, input: ExecuteInput): Reg[] {
   let publicIndex = 0;
   const out = f.inputs.map((decl) => {
     const count = elementCount(decl.type);
-    if (decl.visibility === 'secret') {
+    // A stored input arrives as shares too (resharing from the storage committee): `args` holds the secret and
+    // stored inputs in declaration order.
+    if (decl.visibility !== 'public') {
       const shares = input.args[secretIndex++];
       if (!(shares instanceof Uint32Array) || vec.size(shares) !== count || vec.firstNonCanonical(shares) >= 0) {
-        throw new ExecutionError(`${f.name}: secret input ${decl.name} needs ${count} canonical share elements`);
+        throw new ExecutionError(
+          `${f.name}: ${decl.visibility} input ${decl.name} needs ${count} canonical share elements`,
+        );
       }
       return { secret: true, v: shares };
     }

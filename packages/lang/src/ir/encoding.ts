@@ -22,6 +22,10 @@ import {
 } from './module.js';
 import type { DeclaredType, ScalarKind } from './types.js';
 
+/** Input visibility bytes: 0 secret, 1 public, 2 stored (never renumber: the bytes are the code hash). */
+const INPUT_VISIBILITY_CODES = { secret: 0, public: 1, stored: 2 } as const;
+const INPUT_VISIBILITIES: readonly InputDecl['visibility'][] = ['secret', 'public', 'stored'];
+
 export const MAGIC = [0x4d, 0x4f, 0x53, 0x49, 0x52] as const; // "MOSIR"
 
 const KIND_CODES: Record<ScalarKind, number> = { int: 1, fixed: 2, bool: 3 };
@@ -185,7 +189,7 @@ function writeFunction(w: Writer, f: FunctionIr): void {
   w.varint(f.inputs.length);
   for (const input of f.inputs) {
     w.string(input.name);
-    w.u8(input.visibility === 'secret' ? 0 : 1);
+    w.u8(INPUT_VISIBILITY_CODES[input.visibility]);
     writeType(w, input.type);
   }
   w.varint(f.instructions.length);
@@ -298,8 +302,9 @@ function readFunction(r: Reader): FunctionIr {
   for (let i = 0; i < inputCount; i++) {
     const iname = r.string(LIMITS.nameLength, `${name}: input name`, IDENTIFIER);
     const vis = r.u8();
-    if (vis > 1) r.fail(`${name}.${iname}: unknown visibility ${vis}`);
-    inputs.push({ name: iname, visibility: vis === 0 ? 'secret' : 'public', type: readType(r, `${name}.${iname}`) });
+    const visibility = INPUT_VISIBILITIES[vis];
+    if (visibility === undefined) r.fail(`${name}.${iname}: unknown visibility ${vis}`);
+    inputs.push({ name: iname, visibility: visibility!, type: readType(r, `${name}.${iname}`) });
   }
   const count = r.varint(LIMITS.instructions, `${name}: instruction count`);
   const instructions: Instruction[] = [];

@@ -75,9 +75,17 @@ export type Instruction =
 
 export type Visibility = 'secret' | 'public';
 
+/**
+ * How a function input arrives: `secret` (shares sealed by the caller), `public` (in the clear), or `stored`:
+ * a pointer to int64 data kept by a storage committee (the pointer travels in the public arguments; the
+ * storage committee reshares the values to the compute committee). Inside the function a stored input is a
+ * secret int64 array.
+ */
+export type InputVisibility = Visibility | 'stored';
+
 export interface InputDecl {
   readonly name: string;
-  readonly visibility: Visibility;
+  readonly visibility: InputVisibility;
   readonly type: DeclaredType;
 }
 

@@ -54,7 +54,7 @@ export function typeOf(ins: Instruction, ctx: TypingContext): Typed {
       const decl = ctx.inputs[ins.index];
       if (!decl) return fail(`input ${ins.index} is not declared`);
       const t = decl.type;
-      return ok(t.kind, t.bits, t.arrayLength === 0 ? 1 : t.arrayLength, decl.visibility === 'secret');
+      return ok(t.kind, t.bits, t.arrayLength === 0 ? 1 : t.arrayLength, decl.visibility !== 'public');
     }
     case 'State': {
       const decl = ctx.state[ins.index];

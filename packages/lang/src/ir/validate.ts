@@ -65,7 +65,10 @@ function validateFunction(module: IrModule, f: FunctionIr): ValidatedFunction {
     f.inputs.map((i) => i.name),
     `${where}: input`,
   );
-  for (const input of f.inputs) checkDeclared(input.type, `${where}: input ${input.name}`);
+  for (const input of f.inputs) {
+    checkDeclared(input.type, `${where}: input ${input.name}`);
+    if (input.visibility === 'stored') checkStored(input.type, `${where}: input ${input.name}`);
+  }
   const types: RegisterType[] = [];
   const ctx: TypingContext = {
     inputs: f.inputs,
@@ -143,6 +146,13 @@ function checkDeclared(t: DeclaredType, what: string): void {
   if (t.kind === 'fixed' && t.bits !== FIXED_TOTAL_BITS) throw new IrError(`${what}: invalid fixed type`);
   if (!Number.isInteger(t.arrayLength) || t.arrayLength < 0 || t.arrayLength > 1 << 16) {
     throw new IrError(`${what}: invalid array length`);
+  }
+}
+
+/** A stored input is an array of int64 values (the int64 layout of stored data: one element per value). */
+function checkStored(t: DeclaredType, what: string): void {
+  if (t.kind !== 'int' || t.bits !== 64 || t.arrayLength < 1) {
+    throw new IrError(`${what}: a stored input is an array of int64 (stored.int64(length))`);
   }
 }
 
