@@ -38,9 +38,11 @@ import { registerCoreMethods } from './rpc/methods.js';
 import { RpcRegistry } from './rpc/registry.js';
 import { RpcServer } from './rpc/server.js';
 import { registerStorageMethods, StorageService } from './storage/index.js';
+import { StoredInputs } from './storage/stored-inputs.js';
 import { Store } from './store/store.js';
 import { TaskExecutor } from './tasks/executor.js';
 import { registerTaskMethods } from './tasks/rpc.js';
+import { functionBySelector } from './tasks/run-task.js';
 
 const ESSENTIAL = new Set(['start', 'bootstrap', 'discovery', 'services']);
 
@@ -347,6 +349,22 @@ export class MosaicNode {
     await this.storage.start();
     this.cleanups.push(() => this.storage.stop());
     registerStorageMethods(this.rpc, this.storage);
+    // Secret contracts computing on stored data: this node's storage shares resharing to task committees, and
+    // its task runs fetching their stored inputs.
+    const storedInputs = new StoredInputs({
+      host: this.host,
+      storage: this.storage,
+      book: this.executor.book,
+      membership: this.membership,
+      chain: this.chain,
+      keys: this.keys,
+      logger: this.logger,
+      moduleOf: (contractId) => this.executor.moduleOf(contractId),
+      functionOf: functionBySelector,
+    });
+    await storedInputs.start();
+    this.cleanups.push(() => storedInputs.stop());
+    this.executor.storedInputs = storedInputs;
     await options.setup?.(this);
     await this.listener.start();
     this.cleanups.push(() => this.listener.stop());

@@ -10,3 +10,11 @@ export {
   type StorageServiceOptions,
 } from './service.js';
 export { keyOf as shareRecordKey, type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
+export {
+  agreedSenders,
+  combineSubShares,
+  RESHARE_PROTOCOL,
+  type StoredInputFetch,
+  StoredInputs,
+  type StoredInputsOptions,
+} from './stored-inputs.js';

@@ -20,12 +20,13 @@ import type { NodeKeys } from '../keys/keystore.js';
 import type { MpcStreams } from '../mpc/libp2p-transport.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
+import type { StoredInputs } from '../storage/stored-inputs.js';
 import { jsonCodec } from '../store/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
 import { ContractRunner, isFinal, MAX_BATCH_TASKS } from './contract-runner.js';
 import { HandoverBook, type HandoverRecord, handOver } from './handover.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
-import { receiptOf, runTask, runTaskBatch, STATUS } from './run-task.js';
+import { receiptOf, runTask, runTaskBatch, STATUS, type TaskBatchCommon } from './run-task.js';
 import { StateStore } from './state-store.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
@@ -539,6 +540,7 @@ export class TaskExecutor {
         operator: o.keys.operator,
         x25519SecretKey: o.keys.x25519SecretKey,
         party,
+        ...this.storedInputsHook(),
       });
       rounds = party.stats.rounds;
     } finally {
@@ -684,6 +686,7 @@ export class TaskExecutor {
           operator: o.keys.operator,
           x25519SecretKey: o.keys.x25519SecretKey,
           party,
+          ...this.storedInputsHook(),
         },
         entries.map((entry, k) => ({ entry, bundle: bundles[k] })),
       );
@@ -746,7 +749,18 @@ export class TaskExecutor {
     }
   }
 
-  private async moduleOf(contractId: bigint): Promise<ValidatedModule> {
+  /** Where a task's stored inputs come from (set by the node once its storage service runs). */
+  storedInputs: StoredInputs | undefined;
+
+  private storedInputsHook(): Pick<TaskBatchCommon, 'storedInputs'> {
+    const stored = this.storedInputs;
+    return stored
+      ? { storedInputs: (entry, committee, f, raw, bundle) => stored.fetch(entry, committee, f, raw, bundle) }
+      : {};
+  }
+
+  /** @internal The validated IR of a contract (fetched and checked against its code hash once). */
+  async moduleOf(contractId: bigint): Promise<ValidatedModule> {
     const records = await this.o.secretContracts.all();
     let record = records.find((r) => r.id === contractId);
     if (!record) {

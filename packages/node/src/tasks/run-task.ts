@@ -19,14 +19,16 @@ import {
   costOfFunction,
   elementCount,
   executeMany,
+  publicArgElements,
   selectorOf,
   signatureOf,
   type ValidatedFunction,
   type ValidatedModule,
 } from '@mosaic/lang';
-import { type FieldVector, mul, type Party, vec } from '@mosaic/mpc';
+import { type FieldVector, field, mul, type Party, vec } from '@mosaic/mpc';
 import { type Address, bytesToHex, getAddress, type Hex, keccak256, type PrivateKeyAccount } from 'viem';
 import type { Committee } from '../chain/membership.js';
+import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from '../storage/stored-inputs.js';
 import type { StoredReceipt, TaskEntry } from './task-book.js';
 
 export const STATUS = { success: 1, failure: 2, skipped: 3 } as const;
@@ -47,6 +49,17 @@ export interface TaskRunInput {
   x25519SecretKey: Uint8Array;
   /** The session's party (members only); its transport is closed by the caller. */
   party: Party;
+  /**
+   * Fetches this member's sub-shares of the function's stored inputs from their storage committees
+   * (storage/stored-inputs.ts); without it, a function with stored inputs is skipped.
+   */
+  storedInputs?: (
+    entry: TaskEntry,
+    committee: Committee,
+    f: ValidatedFunction,
+    raw: Uint8Array,
+    bundle: TaskBundle,
+  ) => Promise<StoredInputFetch[]>;
 }
 
 export interface TaskRunOutcome {
@@ -97,6 +110,7 @@ export async function runTaskBatch(
   }
   if (common.state !== undefined && items.length > 1) throw new Error('a stateful contract runs one task at a time');
   const f = functionBySelector(module, selector as Hex);
+  const storedCount = f ? f.inputs.filter((i) => i.visibility === 'stored').length : 0;
   const gas = f ? BigInt(costOfFunction(f, { n: committee.n, t: committee.t }).gas) : 0n;
 
   // Step 3: local checks. A failed check is not secret: its reason becomes the task's error.
@@ -122,17 +136,40 @@ export async function runTaskBatch(
           problem = `bad bundle: ${(error as Error).message}`;
         }
       }
-      return { entry, problem, opened, bundle };
+      // Stored inputs: this member's sub-shares from the storage committees, before the agreement round.
+      let stored: StoredInputFetch[] = [];
+      if (!problem && f && raw && bundle && storedCount > 0) {
+        if (!common.storedInputs) problem = 'this node cannot fetch stored inputs';
+        else {
+          try {
+            stored = await common.storedInputs(entry, committee, f, raw, bundle);
+            problem = stored.find((s) => s.problem !== undefined)?.problem;
+          } catch (error) {
+            problem = `stored inputs: ${(error as Error).message}`;
+          }
+        }
+      }
+      return { entry, problem, opened, bundle, stored };
     }),
   );
 
-  // Step 4: for each task, everyone runs it, or nobody does.
-  const ready = await agree(
+  // Step 4: for each task, everyone runs it, or nobody does; with stored inputs, the members also agree on
+  // which storage members' sub-shares everyone combines.
+  const { ready, senders } = await agree(
     party,
-    checked.map((c) => c.problem === undefined),
+    checked.map((c) => ({ ready: c.problem === undefined, stored: c.stored })),
+    storedCount,
   );
   const outcomes: (TaskRunOutcome | undefined)[] = checked.map((c, k) => {
-    if (ready[k] && f && c.opened && c.bundle) return undefined;
+    if (ready[k] && !senders[k]!.problem && f && c.opened && c.bundle) return undefined;
+    if (ready[k] && senders[k]!.problem) {
+      return {
+        receipt: receiptOf(c.entry, STATUS.skipped, 0n),
+        receiptStatus: 'skipped' as const,
+        error: senders[k]!.problem,
+        newState: common.state,
+      };
+    }
     const overGas = f !== undefined && gas > c.entry.gasLimit;
     return {
       receipt: receiptOf(c.entry, overGas ? STATUS.failure : STATUS.skipped, overGas ? c.entry.gasLimit : 0n),
@@ -145,26 +182,40 @@ export async function runTaskBatch(
   if (running.length === 0 || !f) return outcomes as TaskRunOutcome[];
 
   // Step 5: compute, all runnable tasks at once.
-  const publicSizes = f.inputs.filter((i) => i.visibility === 'public').map((i) => elementCount(i.type));
-  const secretSizes = f.inputs.filter((i) => i.visibility === 'secret').map((i) => elementCount(i.type));
+  // The bundle's public arguments hold the public inputs and the stored inputs' pointers, in declaration
+  // order; the interpreter takes the public ones, and the secret and stored ones as shares.
+  const argInputs = f.inputs.filter((i) => publicArgElements(i) > 0);
   const results = await executeMany(
     party,
     module,
     f.name,
     running.map((c) => {
+      const k = checked.indexOf(c);
       const args: FieldVector[] = [];
       let at = 0;
-      for (const size of secretSizes) {
-        args.push(vec.slice(c.opened!.secretShares, at, at + size));
-        at += size;
+      let storedAt = 0;
+      for (const input of f.inputs) {
+        if (input.visibility === 'secret') {
+          const size = elementCount(input.type);
+          args.push(vec.slice(c.opened!.secretShares, at, at + size));
+          at += size;
+        } else if (input.visibility === 'stored') {
+          const fetch = c.stored[storedAt]!;
+          args.push(combineSubShares(fetch, senders[k]!.sets[storedAt]!));
+          storedAt++;
+        }
       }
+      const publicArgs = decodePublicArgs(c.bundle!.publicArgs, argInputs.map(publicArgElements)).filter(
+        (_, i) => argInputs[i]!.visibility === 'public',
+      );
       return {
         args,
-        publicArgs: decodePublicArgs(c.bundle!.publicArgs, publicSizes),
+        publicArgs,
         ...(common.state ? { state: common.state } : {}),
       };
     }),
   );
+  for (const c of running) for (const s of c.stored) for (const v of s.subShares.values()) v.fill(0);
 
   // Step 6: seal each task's output shares, with shares of alpha * y so the caller can pin a bad share. The
   // MAC products of every task come from one multiplication.
@@ -267,16 +318,64 @@ function checkShares(f: ValidatedFunction, opened: OpenedMemberShares): string |
   return undefined;
 }
 
-/** One round: each member says, for each task, whether it can run it; a task runs only if all can. */
-async function agree(party: Party, ready: readonly boolean[]): Promise<boolean[]> {
-  const mine = vec.fromBigInts(ready.map((r) => (r ? 1n : 0n)));
+interface AgreedStored {
+  /** Per stored input, the storage seats whose sub-shares every member combines. */
+  sets: number[][];
+  /** Why the stored inputs cannot be used (the same at every member: computed from what all sent). */
+  problem?: string;
+}
+
+/**
+ * One round: each member says, for each task, whether it can run it; a task runs only if all can. With stored
+ * inputs, each member also says, per input, the storage epoch it asked and the storage members that answered
+ * it (a bitmask); every member takes the first t_s + 1 that answered all of them, so that all combine the
+ * same sub-shares (a set of more than t_s + 1 would not do: each member must interpolate the same polynomial).
+ */
+async function agree(
+  party: Party,
+  tasks: readonly { ready: boolean; stored: readonly StoredInputFetch[] }[],
+  storedCount: number,
+): Promise<{ ready: boolean[]; senders: AgreedStored[] }> {
+  const width = 1 + 2 * storedCount;
+  const mine = vec.fromBigInts(
+    tasks.flatMap(({ ready, stored }) => [
+      ready ? 1n : 0n,
+      ...Array.from({ length: storedCount }, (_, s) => {
+        const fetch = ready ? stored[s] : undefined;
+        return fetch ? [fetch.epoch % field.P, answeredMask(fetch)] : [0n, 0n];
+      }).flat(),
+    ]),
+  );
   const others = party.others();
   const got = await party.exchange(
     'task-agree',
     new Map(others.map((j) => [j, mine])),
-    new Map(others.map((j) => [j, ready.length])),
+    new Map(others.map((j) => [j, tasks.length * width])),
   );
-  return ready.map((r, k) => r && others.every((j) => vec.get(got.get(j)!, k) === 1n));
+  const all = [mine, ...others.map((j) => got.get(j)!)];
+  const ready = tasks.map((t, k) => t.ready && all.every((v) => vec.get(v, k * width) === 1n));
+  const senders = tasks.map((t, k): AgreedStored => {
+    if (!ready[k]) return { sets: [] };
+    const sets: number[][] = [];
+    for (let s = 0; s < storedCount; s++) {
+      const fetch = t.stored[s]!;
+      const epochs = new Set(all.map((v) => vec.get(v, k * width + 1 + 2 * s)));
+      const common = all.reduce((m, v) => m & vec.get(v, k * width + 2 + 2 * s), (1n << 64n) - 1n);
+      const set = epochs.size === 1 ? agreedSenders(common, fetch.ref.n, fetch.ref.t) : undefined;
+      if (!set) {
+        return {
+          sets,
+          problem:
+            epochs.size === 1
+              ? `stored input ${fetch.name}: fewer than ${fetch.ref.t + 1} storage members answered every committee member`
+              : `stored input ${fetch.name}: the committee members reached the data in different epochs`,
+        };
+      }
+      sets.push(set);
+    }
+    return { sets };
+  });
+  return { ready, senders };
 }
 
 /** A 32-byte hash as 3 field elements (11 + 11 + 10 bytes, each far below p). */
