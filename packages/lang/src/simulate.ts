@@ -3,8 +3,8 @@
  * part (encode and share the arguments, reconstruct and decode the private outputs) and every member's part.
  * For tests, examples, benchmarks and local tooling.
  */
-import { type FieldVector, MemoryNetwork, Party, reconstruct, share, vec } from '@mosaic/mpc';
-import { decodeOutputs, encodeArgs, privateOutputSizes } from './codec/values.js';
+import { type FieldVector, field, MemoryNetwork, Party, reconstruct, share, vec } from '@mosaic/mpc';
+import { CodecError, decodeOutputs, encodeArgs, functionIr, privateOutputSizes } from './codec/values.js';
 import type { CompiledContract } from './compiler/compiled.js';
 import type { FunctionMap } from './dsl/contract.js';
 import { type ExecuteResult, type ExecuteStats, execute } from './interpreter/execute.js';
@@ -16,6 +16,11 @@ export interface SimulateOptions {
   /** Each member's state shares (index = member id - 1), from a previous call; undefined = initial state. */
   readonly state?: readonly (readonly FieldVector[])[];
   readonly timeoutMs?: number;
+  /**
+   * The values behind stored inputs, by input name (what the storage committee would reshare); the call's
+   * arguments still pass a pointer for them.
+   */
+  readonly stored?: Readonly<Record<string, readonly bigint[]>>;
 }
 
 export interface SimulateResult<R> {
@@ -37,7 +42,23 @@ export async function simulate<C extends CompiledContract<FunctionMap>, F extend
 ): Promise<SimulateResult<ResultOf<C, F>>> {
   const { n, t } = options;
   const encoded = encodeArgs(contract, fn, values);
-  const shared = encoded.secret.map((elements) => share(vec.fromBigInts(elements), n, t));
+  // Secret and stored inputs are shares, in declaration order; the public arguments hold the public inputs
+  // (and the stored inputs' pointers, which only the storage committee reads).
+  const inputs = functionIr(contract, fn).inputs;
+  let secretAt = 0;
+  const shared = inputs
+    .filter((i) => i.visibility !== 'public')
+    .map((i) => {
+      if (i.visibility === 'secret') return share(vec.fromBigInts(encoded.secret[secretAt++]!), n, t);
+      const given = options.stored?.[i.name];
+      if (!given || given.length !== i.type.arrayLength) {
+        throw new CodecError(`simulate: stored input ${i.name} needs ${i.type.arrayLength} values in options.stored`);
+      }
+      return share(vec.fromBigInts(given.map(field.fromSigned)), n, t);
+    });
+  const publicArgs = encoded.public.filter(
+    (_, k) => inputs.filter((i) => i.visibility !== 'secret')[k]!.visibility === 'public',
+  );
   const network = new MemoryNetwork(n);
   const parties = network
     .transports()
@@ -48,7 +69,7 @@ export async function simulate<C extends CompiledContract<FunctionMap>, F extend
       parties.map((party) =>
         execute(party, contract, fn, {
           args: shared.map((s) => s[party.id - 1]),
-          publicArgs: encoded.public,
+          publicArgs,
           ...(options.state ? { state: options.state[party.id - 1] } : {}),
         }),
       ),
