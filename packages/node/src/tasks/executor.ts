@@ -88,6 +88,9 @@ export class TaskExecutor {
   private readonly results: Namespace<StoredResult>;
   private readonly runners = new Map<bigint, ContractRunner>();
   private readonly modules = new Map<string, ValidatedModule>();
+  private readonly x25519PublicKey: Uint8Array;
+  /** Epochs whose first block the listener has seen, in order (see epochAt). */
+  private readonly epochStarts: { epoch: bigint; startBlock: bigint }[] = [];
   private readonly cleanups: (() => unknown)[] = [];
   private stopped = false;
 
@@ -95,6 +98,7 @@ export class TaskExecutor {
     this.book = new TaskBook(o.store);
     this.handovers = new HandoverBook(o.store);
     this.state = new StateStore(o.store, o.keys.x25519SecretKey);
+    this.x25519PublicKey = hexToBytes(o.keys.x25519PublicKey);
     this.results = o.store.namespace('task-results', jsonCodec(resultSchema));
     this.batcher = new ReceiptBatcher({
       host: o.host,
@@ -155,7 +159,9 @@ export class TaskExecutor {
 
   private async onEvent(event: AnyChainEvent, batch: WriteBatch): Promise<void> {
     if (event.contract === 'epochs' && event.eventName === 'EpochAdvanced') {
-      await this.planHandovers((event as ChainEvent<'epochs', 'EpochAdvanced'>).args.epoch, event.blockNumber, batch);
+      const { epoch, startBlock } = (event as ChainEvent<'epochs', 'EpochAdvanced'>).args;
+      this.epochFrom(epoch, startBlock);
+      await this.planHandovers(epoch, event.blockNumber, batch);
       return;
     }
     if (event.contract !== 'tasks') return;
@@ -165,7 +171,7 @@ export class TaskExecutor {
       const existing = await this.book.get(a.taskId);
       if (existing) return;
       // The task's epoch is the one current at its block; its committee is that epoch's.
-      const epoch = await this.o.chain.contracts.epochs.read.currentEpoch({ blockNumber: event.blockNumber });
+      const epoch = await this.epochAt(event.blockNumber);
       const self = this.o.keys.peerId.toString();
       // A committee the chain cannot form (fewer nodes than seats: committeeOf reverts) has no member here;
       // the task is kept for queries and will be refunded. Retrying would stall the listener for good.
@@ -262,6 +268,29 @@ export class TaskExecutor {
         'epoch handover planned',
       );
     }
+  }
+
+  /**
+   * The epoch current at `block`, for an event the listener is delivering. Events come in chain order, and an
+   * epoch begins the block after the EpochAdvanced that starts it, so every epoch that began by `block` is known
+   * here once one is; the chain is asked only for a block before the first epoch this node saw begin.
+   */
+  private async epochAt(block: bigint): Promise<bigint> {
+    for (let i = this.epochStarts.length - 1; i >= 0; i--) {
+      const known = this.epochStarts[i]!;
+      if (known.startBlock <= block) return known.epoch;
+    }
+    const epoch = await this.o.chain.contracts.epochs.read.currentEpoch({ blockNumber: block });
+    // From `block` on (until the next EpochAdvanced) the epoch is this one.
+    if (this.epochStarts.length === 0) this.epochFrom(epoch, block);
+    return epoch;
+  }
+
+  private epochFrom(epoch: bigint, startBlock: bigint): void {
+    const last = this.epochStarts.at(-1);
+    if (last && last.epoch >= epoch) return; // delivered again (a retried batch)
+    this.epochStarts.push({ epoch, startBlock });
+    if (this.epochStarts.length > 64) this.epochStarts.shift();
   }
 
   /** @internal Runs this node's part of a handover and stores (or deletes) its state share in one batch. */
@@ -539,6 +568,7 @@ export class TaskExecutor {
         tasks: o.chain.deployment.addresses.tasks,
         operator: o.keys.operator,
         x25519SecretKey: o.keys.x25519SecretKey,
+        x25519PublicKey: this.x25519PublicKey,
         party,
         ...this.storedInputsHook(),
       });
@@ -685,6 +715,7 @@ export class TaskExecutor {
           tasks: o.chain.deployment.addresses.tasks,
           operator: o.keys.operator,
           x25519SecretKey: o.keys.x25519SecretKey,
+          x25519PublicKey: this.x25519PublicKey,
           party,
           ...this.storedInputsHook(),
         },

@@ -68,12 +68,21 @@ export function splitTask(taskId: bigint): { contractId: bigint; sequence: bigin
 
 export type TaskListener = (entry: TaskEntry) => void;
 
+/** Entries kept in memory (the recent ones: a task is read a dozen times while it runs and is served). */
+const CACHED_ENTRIES = 8192;
+
 export class TaskBook {
   readonly entries: Namespace<TaskEntry>;
   /** Bundles as received (bytes; checked against the record's bundleHash before they are stored). */
   readonly bundles: Namespace<Uint8Array>;
   private readonly listeners = new Set<TaskListener>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /**
+   * Write-through cache of entries by key, in insertion order (the oldest goes first). Filled by reads and by
+   * every write once it is durable (`announce`), so it never holds what the store does not; every write of an
+   * entry goes through this class. Reads of a running task otherwise cost a LevelDB get and a schema parse each.
+   */
+  private readonly cache = new Map<string, TaskEntry>();
 
   constructor(readonly store: Store) {
     this.entries = store.namespace('task-entries', jsonCodec(entrySchema));
@@ -85,7 +94,19 @@ export class TaskBook {
 
   async get(taskId: bigint): Promise<TaskEntry | undefined> {
     const { contractId, sequence } = splitTask(taskId);
-    return this.entries.get(taskKey(contractId, sequence));
+    const key = taskKey(contractId, sequence);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const entry = await this.entries.get(key);
+    // Only if no write landed meanwhile (a write caches the newer entry itself).
+    if (entry && !this.cache.has(key)) this.remember(key, entry);
+    return entry;
+  }
+
+  private remember(key: string, entry: TaskEntry): void {
+    this.cache.delete(key);
+    this.cache.set(key, entry);
+    if (this.cache.size > CACHED_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
   }
 
   /** Writes an entry (in `batch` when given: then listeners hear of it once the caller has written the batch). */
@@ -114,6 +135,7 @@ export class TaskBook {
 
   /** Tells listeners and waiters about an entry written elsewhere (e.g. in a listener batch). */
   announce(entry: TaskEntry): void {
+    this.remember(taskKey(entry.contractId, entry.sequence), entry);
     for (const listener of this.listeners) listener(entry);
     const key = entry.taskId.toString();
     const wake = this.waiters.get(key);
@@ -152,11 +174,14 @@ export class TaskBook {
 
   /** A contract's entries in queue order, from `fromSequence` on. */
   async *ofContract(contractId: bigint, fromSequence = 0n): AsyncGenerator<TaskEntry> {
-    for await (const [, entry] of this.entries.entries({
+    // Keys only, then the (mostly cached) entries: a runner scans its queue on every kick.
+    for await (const key of this.entries.keys({
       gte: taskKey(contractId, fromSequence),
       prefix: contractPrefix(contractId),
     })) {
-      yield entry;
+      const sequence = BigInt(`0x${key.slice(key.indexOf(':') + 1)}`);
+      const entry = await this.get((contractId << 64n) | sequence);
+      if (entry) yield entry;
     }
   }
 }
