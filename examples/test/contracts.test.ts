@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compile, costOf, simulate } from '@mosaic/lang';
 import type { FieldVector } from '@mosaic/mpc';
+import dataMarketplace, { COUNT, ROWS, SELLERS } from '../data-marketplace/contract.js';
 import geneCorrelation from '../gene-correlation/contract.js';
 import millionaires from '../millionaires/contract.js';
 import privateStatistics, { EDGES } from '../private-statistics/contract.js';
@@ -134,6 +135,45 @@ for (const committee of COMMITTEES) {
       // fixed point with probabilistic truncation of the squares: within a few units of 2^-16 per value
       assert.ok(Math.abs(r.outputs.mean - mean) < 1e-3, `mean ${r.outputs.mean} vs ${mean}`);
       assert.ok(Math.abs(r.outputs.variance - variance) < 1e-2, `variance ${r.outputs.variance} vs ${variance}`);
+    });
+
+    it('data marketplace: the regression sums over all sellers, exact up to the |v| < 2^24 bound', async () => {
+      const compiled = compile(dataMarketplace);
+      const max = (1n << 24n) - 1n;
+      // Ordinary rows, then the extremes the contract allows (every sum must still decode below 2^63).
+      const tables = [
+        (s: number, i: number) => BigInt(((s * 31 + i * 17) % 97) - 40),
+        (s: number, i: number) => ((s + i) % 2 === 0 ? max : -max),
+      ];
+      for (const value of tables) {
+        const stored: Record<string, bigint[]> = {};
+        const xs: bigint[] = [];
+        const ys: bigint[] = [];
+        for (let s = 0; s < SELLERS; s++) {
+          const x = Array.from({ length: ROWS }, (_, i) => value(s, i));
+          const y = Array.from({ length: ROWS }, (_, i) => value(s + 5, i * 3 + 1));
+          stored[`s${s + 1}`] = [...x, ...y];
+          xs.push(...x);
+          ys.push(...y);
+        }
+        const pointer = (k: number) => `0x${k.toString(16).padStart(64, '0')}` as const;
+        const r = await simulate(
+          compiled,
+          'regress',
+          { order: 42n, s1: pointer(1), s2: pointer(2), s3: pointer(3), s4: pointer(4) },
+          { ...committee, stored },
+        );
+        const sum = (v: bigint[]) => v.reduce((a, b) => a + b, 0n);
+        assert.deepEqual(r.outputs, {
+          sumX: sum(xs),
+          sumY: sum(ys),
+          sxx: COUNT * sum(xs.map((x) => x * x)) - sum(xs) ** 2n,
+          sxy: COUNT * sum(xs.map((x, i) => x * ys[i]!)) - sum(xs) * sum(ys),
+          syy: COUNT * sum(ys.map((y) => y * y)) - sum(ys) ** 2n,
+          order: 42n,
+          payout: [42n],
+        });
+      }
     });
   });
 }
