@@ -18,6 +18,7 @@ import type { SecretContractIndex } from '../chain/secret-contracts.js';
 import type { CodeService } from '../content/code.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { MpcStreams } from '../mpc/libp2p-transport.js';
+import { CoalescedRequester, serveCoalesced } from '../p2p/coalesced.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { StoredInputs } from '../storage/stored-inputs.js';
@@ -30,8 +31,10 @@ import { receiptOf, runTask, runTaskBatch, STATUS, type TaskBatchCommon } from '
 import { StateStore } from './state-store.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
-export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/1.0.0';
-export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/1.0.0';
+/** Coalesced (p2p/coalesced.ts): an item is a 32-byte task id and the bundle; its answer one byte. */
+export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/2.0.0';
+/** Coalesced: an item is a 32-byte task id; its answer the member's result envelope as JSON. */
+export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/2.0.0';
 export const TASK_BATCH_PROTOCOL = '/mosaic/task-batch/1.0.0';
 /**
  * How long a task session waits for every member to join. Generous: at an epoch change a new member joins only
@@ -46,6 +49,9 @@ const proposalSchema = z.strictObject({
     .max(MAX_BATCH_TASKS),
 });
 const MAX_BUNDLE_BYTES = 64 << 20;
+/** Task ids per result request, and the bytes of its answer. */
+const MAX_RESULT_ITEMS = 32;
+const MAX_RESULTS_BYTES = 64 << 20;
 
 export interface TaskExecutorOptions {
   host: Host;
@@ -86,9 +92,13 @@ export class TaskExecutor {
   readonly handovers: HandoverBook;
   private readonly state: StateStore;
   private readonly results: Namespace<StoredResult>;
+  private readonly recentResults = new Map<string, StoredResult>();
   private readonly runners = new Map<bigint, ContractRunner>();
   private readonly modules = new Map<string, ValidatedModule>();
   private readonly x25519PublicKey: Uint8Array;
+  /** Bundles to the other members and result requests to them, coalesced per peer under load. */
+  private readonly bundleSender: CoalescedRequester;
+  private readonly resultFetcher: CoalescedRequester;
   /** Epochs whose first block the listener has seen, in order (see epochAt). */
   private readonly epochStarts: { epoch: bigint; startBlock: bigint }[] = [];
   private readonly cleanups: (() => unknown)[] = [];
@@ -100,6 +110,22 @@ export class TaskExecutor {
     this.state = new StateStore(o.store, o.keys.x25519SecretKey);
     this.x25519PublicKey = hexToBytes(o.keys.x25519PublicKey);
     this.results = o.store.namespace('task-results', jsonCodec(resultSchema));
+    this.bundleSender = new CoalescedRequester({
+      host: o.host,
+      protocol: TASK_BUNDLE_PROTOCOL,
+      maxItems: MAX_BATCH_TASKS,
+      maxRequestBytes: MAX_BUNDLE_BYTES + 4096,
+      maxResponseBytes: 4 + 250 * MAX_BATCH_TASKS,
+      timeoutMs: 15_000,
+    });
+    this.resultFetcher = new CoalescedRequester({
+      host: o.host,
+      protocol: TASK_RESULT_PROTOCOL,
+      maxItems: MAX_RESULT_ITEMS,
+      maxRequestBytes: 4 + 36 * MAX_RESULT_ITEMS,
+      maxResponseBytes: MAX_RESULTS_BYTES,
+      timeoutMs: 10_000,
+    });
     this.batcher = new ReceiptBatcher({
       host: o.host,
       book: this.book,
@@ -120,8 +146,10 @@ export class TaskExecutor {
   async start(): Promise<void> {
     await this.batcher.start();
     this.cleanups.push(
-      await serve(this.o.host, TASK_BUNDLE_PROTOCOL, (req) => this.receiveBundle(req), {
-        maxRequestBytes: MAX_BUNDLE_BYTES + 32,
+      await serveCoalesced(this.o.host, TASK_BUNDLE_PROTOCOL, (item) => this.receiveBundle(item), {
+        maxItems: MAX_BATCH_TASKS,
+        maxRequestBytes: MAX_BUNDLE_BYTES + 4096,
+        timeoutMs: 15_000,
         logger: this.o.logger,
       }),
     );
@@ -132,8 +160,9 @@ export class TaskExecutor {
       }),
     );
     this.cleanups.push(
-      await serve(this.o.host, TASK_RESULT_PROTOCOL, (req) => this.serveResult(req), {
-        maxRequestBytes: 32,
+      await serveCoalesced(this.o.host, TASK_RESULT_PROTOCOL, (item) => this.serveResult(item), {
+        maxItems: MAX_RESULT_ITEMS,
+        maxRequestBytes: 4 + 36 * MAX_RESULT_ITEMS,
         logger: this.o.logger,
       }),
     );
@@ -419,10 +448,7 @@ export class TaskExecutor {
       committee.members
         .filter((m) => m.peerId !== self)
         .map((m) =>
-          request(this.o.host, peerIdFromString(m.peerId), TASK_BUNDLE_PROTOCOL, message, {
-            maxResponseBytes: 16,
-            timeoutMs: 10_000,
-          }).catch((error: unknown) => {
+          this.bundleSender.call(peerIdFromString(m.peerId), message).catch((error: unknown) => {
             this.o.logger.warn({ taskId: String(taskId), member: m.index, err: String(error) }, 'bundle not delivered');
           }),
         ),
@@ -443,10 +469,7 @@ export class TaskExecutor {
 
   private async keepBundle(entry: TaskEntry, bundle: Uint8Array): Promise<boolean> {
     if (entry.member === 0) return false;
-    const key = taskKey(entry.contractId, entry.sequence);
-    if (await this.book.bundles.has(key)) return false;
-    await this.book.bundles.put(key, bundle);
-    if (entry.status === 'created') await this.book.update(entry.taskId, { status: 'submitted' });
+    if (!(await this.book.storeBundle(entry, bundle))) return false;
     const runner = this.runnerOf(entry.contractId);
     runner.bundleArrived(entry.sequence);
     // A batch leader waits for bundles before it proposes their tasks.
@@ -462,7 +485,7 @@ export class TaskExecutor {
     let entry = await this.book.get(taskId);
     // The members finish a task within moments of each other: one still writing its result is waited for.
     if (entry && entry.member > 0 && !isFinal(entry)) entry = await this.untilFinal(taskId, 5_000);
-    const result = entry ? await this.results.get(taskKey(entry.contractId, entry.sequence)) : undefined;
+    const result = entry ? await this.resultOf(taskKey(entry.contractId, entry.sequence)) : undefined;
     if (!result) throw new RemoteError('no result here');
     return new TextEncoder().encode(JSON.stringify(result));
   }
@@ -486,6 +509,18 @@ export class TaskExecutor {
     return this.book.get(taskId);
   }
 
+  /** Writes this member's result envelope in `batch`, and keeps it in memory once written (it is served soon). */
+  private putResult(batch: WriteBatch, key: string, result: StoredResult): void {
+    batch.put(this.results, key, result).onWritten(() => {
+      this.recentResults.set(key, result);
+      if (this.recentResults.size > 1024) this.recentResults.delete(this.recentResults.keys().next().value as string);
+    });
+  }
+
+  private async resultOf(key: string): Promise<StoredResult | undefined> {
+    return this.recentResults.get(key) ?? (await this.results.get(key));
+  }
+
   /** Every member's result envelope this node can gather (its own, then the others' over the network). */
   async gatherResults(entry: TaskEntry): Promise<StoredResult[]> {
     const committee = await this.o.membership.committee(entry.contractId, entry.epoch);
@@ -494,12 +529,9 @@ export class TaskExecutor {
     const request32 = hexToBytes(`0x${entry.taskId.toString(16).padStart(64, '0')}`);
     const found = await Promise.all(
       committee.members.map(async (m): Promise<StoredResult | undefined> => {
-        if (m.peerId === self) return this.results.get(key);
+        if (m.peerId === self) return this.resultOf(key);
         try {
-          const reply = await request(this.o.host, peerIdFromString(m.peerId), TASK_RESULT_PROTOCOL, request32, {
-            maxResponseBytes: 32 << 20,
-            timeoutMs: 8_000,
-          });
+          const reply = await this.resultFetcher.call(peerIdFromString(m.peerId), request32);
           const parsed = resultSchema.safeParse(JSON.parse(new TextDecoder().decode(reply)));
           // The member index must be the seat asked; the client verifies the operator's signature.
           return parsed.success && parsed.data.member === m.index ? parsed.data : undefined;
@@ -596,7 +628,7 @@ export class TaskExecutor {
       });
     }
     if (outcome.envelope && outcome.signature) {
-      batch.put(this.results, key, {
+      this.putResult(batch, key, {
         member: entry.member,
         operator: o.keys.operator.address,
         envelope: bytesToHex(outcome.envelope),
@@ -741,7 +773,7 @@ export class TaskExecutor {
         batch,
       );
       if (outcome.envelope && outcome.signature) {
-        batch.put(this.results, taskKey(entry.contractId, entry.sequence), {
+        this.putResult(batch, taskKey(entry.contractId, entry.sequence), {
           member: entry.member,
           operator: o.keys.operator.address,
           envelope: bytesToHex(outcome.envelope),
@@ -774,7 +806,7 @@ export class TaskExecutor {
     const deadline = Date.now() + (this.o.bundleTimeoutMs ?? 20_000);
     const runner = this.runnerOf(entry.contractId);
     for (;;) {
-      const bundle = await this.book.bundles.get(key);
+      const bundle = await this.book.bundleOf(key);
       if (bundle || Date.now() >= deadline || this.stopped) return bundle;
       await runner.bundleSignal(deadline - Date.now());
     }

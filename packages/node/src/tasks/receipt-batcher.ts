@@ -23,7 +23,7 @@ import type { ChainMembership } from '../chain/membership.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
-import { recordOf, type StoredReceipt, type TaskBook, type TaskEntry, taskKey } from './task-book.js';
+import { recordOf, type StoredReceipt, type TaskBook, type TaskEntry } from './task-book.js';
 
 export const RECEIPT_SIGN_PROTOCOL = '/mosaic/receipt-sign/1.0.0';
 const MAX_BATCH_REQUEST = 4 << 20;
@@ -221,7 +221,7 @@ export class ReceiptBatcher {
     let known = receipted;
     let end: bigint;
     for (;;) {
-      while (await book.entries.has(taskKey(contractId, known))) known++;
+      while ((await book.get((contractId << 64n) | known)) !== undefined) known++;
       const reach = known < created ? known : created;
       // A checkpoint stays put; the tip moves whenever a caller creates a task, and a record list that ends at
       // an old tip fails (TaskRecordsMismatch). Under load, prefer the checkpoint.
@@ -245,7 +245,7 @@ export class ReceiptBatcher {
     }
     const records = [];
     for (let seq = receipted; seq < end; seq++) {
-      records.push(recordOf((await book.entries.get(taskKey(contractId, seq)))!));
+      records.push(recordOf((await book.get((contractId << 64n) | seq))!));
     }
     return records;
   }

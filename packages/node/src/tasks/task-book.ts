@@ -70,6 +70,8 @@ export type TaskListener = (entry: TaskEntry) => void;
 
 /** Entries kept in memory (the recent ones: a task is read a dozen times while it runs and is served). */
 const CACHED_ENTRIES = 8192;
+/** Bundles kept in memory (most are a few KB). */
+const CACHED_BUNDLES = 1024;
 
 export class TaskBook {
   readonly entries: Namespace<TaskEntry>;
@@ -83,6 +85,13 @@ export class TaskBook {
    * entry goes through this class. Reads of a running task otherwise cost a LevelDB get and a schema parse each.
    */
   private readonly cache = new Map<string, TaskEntry>();
+  /** Recent bundles by key (a member reads its bundle when the task runs, moments after it arrived). */
+  private readonly bundleCache = new Map<string, Uint8Array>();
+  /**
+   * Per contract, the highest sequence in the store (read once, then raised by every write): a task above it is
+   * not stored, so asking the store is skipped (a new TaskCreated, a bundle ahead of the listener).
+   */
+  private readonly highest = new Map<bigint, Promise<bigint>>();
 
   constructor(readonly store: Store) {
     this.entries = store.namespace('task-entries', jsonCodec(entrySchema));
@@ -97,10 +106,60 @@ export class TaskBook {
     const key = taskKey(contractId, sequence);
     const cached = this.cache.get(key);
     if (cached) return cached;
+    if (sequence > (await this.highestOf(contractId))) return undefined;
     const entry = await this.entries.get(key);
     // Only if no write landed meanwhile (a write caches the newer entry itself).
     if (entry && !this.cache.has(key)) this.remember(key, entry);
     return entry;
+  }
+
+  private highestOf(contractId: bigint): Promise<bigint> {
+    let known = this.highest.get(contractId);
+    if (known === undefined) {
+      known = (async () => {
+        for await (const key of this.entries.keys({ prefix: contractPrefix(contractId), reverse: true, limit: 1 })) {
+          return BigInt(`0x${key.slice(key.indexOf(':') + 1)}`);
+        }
+        return -1n;
+      })();
+      this.highest.set(contractId, known);
+    }
+    return known;
+  }
+
+  private raiseHighest(contractId: bigint, sequence: bigint): void {
+    const known = this.highest.get(contractId);
+    // Not read yet: the first read sees this write (it happened before), so nothing to do.
+    if (known !== undefined)
+      this.highest.set(
+        contractId,
+        known.then((h) => (sequence > h ? sequence : h)),
+      );
+  }
+
+  /**
+   * Keeps a task's bundle (once): the bundle and the status `submitted` go in one durable write. False when the
+   * bundle was here already.
+   */
+  async storeBundle(entry: TaskEntry, bundle: Uint8Array): Promise<boolean> {
+    const key = taskKey(entry.contractId, entry.sequence);
+    // A task still `created` has no bundle yet (its status moves with the bundle's write); later ones may.
+    if (entry.status !== 'created' && (await this.bundleOf(key)) !== undefined) return false;
+    const batch = this.store.batch();
+    batch.put(this.bundles, key, bundle);
+    if (entry.status === 'created') await this.update(entry.taskId, { status: 'submitted' }, batch);
+    await batch.write();
+    this.rememberBundle(key, bundle);
+    return true;
+  }
+
+  async bundleOf(key: string): Promise<Uint8Array | undefined> {
+    return this.bundleCache.get(key) ?? (await this.bundles.get(key));
+  }
+
+  private rememberBundle(key: string, bundle: Uint8Array): void {
+    this.bundleCache.set(key, bundle);
+    if (this.bundleCache.size > CACHED_BUNDLES) this.bundleCache.delete(this.bundleCache.keys().next().value as string);
   }
 
   private remember(key: string, entry: TaskEntry): void {
@@ -136,6 +195,7 @@ export class TaskBook {
   /** Tells listeners and waiters about an entry written elsewhere (e.g. in a listener batch). */
   announce(entry: TaskEntry): void {
     this.remember(taskKey(entry.contractId, entry.sequence), entry);
+    this.raiseHighest(entry.contractId, entry.sequence);
     for (const listener of this.listeners) listener(entry);
     const key = entry.taskId.toString();
     const wake = this.waiters.get(key);
