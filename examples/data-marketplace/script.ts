@@ -13,7 +13,7 @@ import { type Address, createWalletClient, formatEther, getAddress, type Hex, ht
 import { mainIf } from '../common/cli.js';
 import { type Connection, Network, type User } from '../common/connection.js';
 import { COUNT, dataMarketplace, ROWS, SELLERS } from './contract.js';
-import { marketplaceAbi, marketplaceBytecode } from './marketplace.generated.js';
+import { marketplaceAbi, marketplaceBytecode } from './marketplace-artifact.js';
 
 /** The data type the sellers store their rows under (and grant the buyer). */
 export const TYPE_ROWS = 7;

@@ -15,7 +15,7 @@ import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/testing';
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import type { Connection } from '../common/connection.js';
-import { marketplaceBytecode } from '../data-marketplace/marketplace.generated.js';
+import { marketplaceBytecode } from '../data-marketplace/marketplace-artifact.js';
 import { DEFAULT_ROWS, ORDER, PRICE, run, SCALE } from '../data-marketplace/script.js';
 
 const quiet = process.env.MOSAIC_EXAMPLES_LOG ? (line: string) => console.log(line) : () => {};
