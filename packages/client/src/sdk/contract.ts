@@ -23,7 +23,7 @@ import type { VerifiedCommittee } from '../chain/committee.js';
 import { MosaicClientError, TaskFailedError } from '../errors.js';
 import type { BadMember } from '../result/reconstruct.js';
 import type { MosaicClient } from './client.js';
-import { createTask } from './ledger.js';
+import { createTask, revertOf } from './ledger.js';
 import {
   fetchTaskResult,
   type PendingTask,
@@ -178,15 +178,10 @@ export class SecretContract<C extends AnyContract> {
     const committee = await this.committee();
     progress({ stage: 'verified' });
 
-    const fee = await this.estimateFee(fn, options.gasPrice, options.gasLimit);
-    if (fee.shortfall > 0n) {
-      if (!options.autoDeposit) {
-        throw new MosaicClientError(
-          `prepaid balance ${fee.balance} is below the fee ${fee.fee} (${fee.gasLimit} gas x ${fee.gasPrice}): deposit ${fee.shortfall} or pass autoDeposit`,
-        );
-      }
-      await this.client.deposit(fee.shortfall);
-    }
+    // The prepaid balance is not read up front: createTask reverts with InsufficientBalance when it is short,
+    // and only then is the shortfall deposited (autoDeposit) or reported. One chain read less per call.
+    const gasLimit = options.gasLimit ?? gasEstimateOf(this.compiled, fn, await this.committeeParams());
+    const gasPrice = options.gasPrice ?? this.client.defaults.gasPrice;
 
     const resultKeyPair = await this.client.x25519.generateKeyPair();
     const sealed = await sealTaskBundle({
@@ -204,13 +199,30 @@ export class SecretContract<C extends AnyContract> {
     });
     progress({ stage: 'sealed' });
 
-    const created = await createTask(this.client.ledger, {
-      contractId: this.id,
-      selector: info.selector,
-      bundleHash: sealed.hash,
-      gasLimit: fee.gasLimit,
-      gasPrice: fee.gasPrice,
-    });
+    const create = () =>
+      createTask(this.client.ledger, {
+        contractId: this.id,
+        selector: info.selector,
+        bundleHash: sealed.hash,
+        gasLimit,
+        gasPrice,
+      });
+    let created: Awaited<ReturnType<typeof createTask>>;
+    try {
+      created = await create();
+    } catch (error) {
+      const revert = revertOf(error);
+      if (revert?.name !== 'InsufficientBalance') throw error;
+      const [available, required] = revert.args as [bigint, bigint];
+      const shortfall = required - available;
+      if (!options.autoDeposit) {
+        throw new MosaicClientError(
+          `prepaid balance ${available} is below the fee ${required} (${gasLimit} gas x ${gasPrice}): deposit ${shortfall} or pass autoDeposit`,
+        );
+      }
+      await this.client.deposit(shortfall);
+      created = await create();
+    }
     if (created.epoch !== committee.epoch) {
       // The bundle is sealed to the previous epoch's committee: members will skip it. It is still delivered, so
       // that they skip it at once instead of waiting for it (the contract's later tasks queue behind it).

@@ -45,6 +45,21 @@ export class HandoverBook {
 
   put(record: HandoverRecord, batch: WriteBatch): void {
     batch.put(this.records, handoverKey(record.contractId, record.toEpoch), record);
+    this.changed(record.contractId, batch);
+  }
+
+  /**
+   * Contracts known to have no pending handover (a runner asks before every task). A write of a contract's
+   * handover forgets it once durable; `versions` keeps a scan that overlapped such a write from caching "none".
+   */
+  private readonly nonePending = new Set<bigint>();
+  private readonly versions = new Map<bigint, number>();
+
+  private changed(contractId: bigint, batch: WriteBatch): void {
+    batch.onWritten(() => {
+      this.versions.set(contractId, (this.versions.get(contractId) ?? 0) + 1);
+      this.nonePending.delete(contractId);
+    });
   }
 
   async get(contractId: bigint, toEpoch: bigint): Promise<HandoverRecord | undefined> {
@@ -54,15 +69,19 @@ export class HandoverBook {
   update(record: HandoverRecord, patch: Partial<HandoverRecord>, batch: WriteBatch): HandoverRecord {
     const next = { ...record, ...patch, updatedAt: Date.now() };
     batch.put(this.records, handoverKey(next.contractId, next.toEpoch), next);
+    this.changed(next.contractId, batch);
     return next;
   }
 
   /** The contract's first pending handover (they run in epoch order). */
   async nextPending(contractId: bigint): Promise<HandoverRecord | undefined> {
+    if (this.nonePending.has(contractId)) return undefined;
+    const version = this.versions.get(contractId);
     const prefix = `${contractId.toString(16).padStart(64, '0')}:`;
     for await (const [, record] of this.records.entries({ prefix })) {
       if (record.status === 'pending') return record;
     }
+    if (this.versions.get(contractId) === version) this.nonePending.add(contractId);
     return undefined;
   }
 
