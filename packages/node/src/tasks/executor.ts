@@ -18,9 +18,9 @@ import type { SecretContractIndex } from '../chain/secret-contracts.js';
 import type { CodeService } from '../content/code.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { MpcStreams } from '../mpc/libp2p-transport.js';
-import { CoalescedRequester, serveCoalesced } from '../p2p/coalesced.js';
+import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
-import { RemoteError, request, serve } from '../p2p/request-response.js';
+import { RemoteError } from '../p2p/request-response.js';
 import type { StoredInputs } from '../storage/stored-inputs.js';
 import { jsonCodec } from '../store/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
@@ -31,11 +31,12 @@ import { receiptOf, runTask, runTaskBatch, STATUS, type TaskBatchCommon } from '
 import { StateStore } from './state-store.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
-/** Coalesced (p2p/coalesced.ts): an item is a 32-byte task id and the bundle; its answer one byte. */
+/** A channel (p2p/channel.ts): a request is a 32-byte task id and the bundle; its answer one byte. */
 export const TASK_BUNDLE_PROTOCOL = '/mosaic/task-bundle/2.0.0';
-/** Coalesced: an item is a 32-byte task id; its answer the member's result envelope as JSON. */
+/** A channel: a request is a 32-byte task id; its answer the member's result envelope as JSON. */
 export const TASK_RESULT_PROTOCOL = '/mosaic/task-result/2.0.0';
-export const TASK_BATCH_PROTOCOL = '/mosaic/task-batch/1.0.0';
+/** A channel: a request is the proposal (JSON task ids); its answer one byte. */
+export const TASK_BATCH_PROTOCOL = '/mosaic/task-batch/2.0.0';
 /**
  * How long a task session waits for every member to join. Generous: at an epoch change a new member joins only
  * once it holds the handed-over state, and the old committee may still be finishing its last tasks.
@@ -49,9 +50,8 @@ const proposalSchema = z.strictObject({
     .max(MAX_BATCH_TASKS),
 });
 const MAX_BUNDLE_BYTES = 64 << 20;
-/** Task ids per result request, and the bytes of its answer. */
-const MAX_RESULT_ITEMS = 32;
-const MAX_RESULTS_BYTES = 64 << 20;
+/** The largest result envelope answered (as JSON). */
+const MAX_RESULT_BYTES = 32 << 20;
 
 export interface TaskExecutorOptions {
   host: Host;
@@ -96,9 +96,10 @@ export class TaskExecutor {
   private readonly runners = new Map<bigint, ContractRunner>();
   private readonly modules = new Map<string, ValidatedModule>();
   private readonly x25519PublicKey: Uint8Array;
-  /** Bundles to the other members and result requests to them, coalesced per peer under load. */
-  private readonly bundleSender: CoalescedRequester;
-  private readonly resultFetcher: CoalescedRequester;
+  /** Bundles to the other members and result requests to them, on one long-lived stream per member. */
+  private readonly bundleSender: ChannelRequester;
+  private readonly resultFetcher: ChannelRequester;
+  private readonly proposals: ChannelRequester;
   /** Epochs whose first block the listener has seen, in order (see epochAt). */
   private readonly epochStarts: { epoch: bigint; startBlock: bigint }[] = [];
   private readonly cleanups: (() => unknown)[] = [];
@@ -110,20 +111,22 @@ export class TaskExecutor {
     this.state = new StateStore(o.store, o.keys.x25519SecretKey);
     this.x25519PublicKey = hexToBytes(o.keys.x25519PublicKey);
     this.results = o.store.namespace('task-results', jsonCodec(resultSchema));
-    this.bundleSender = new CoalescedRequester({
+    this.bundleSender = new ChannelRequester({
       host: o.host,
       protocol: TASK_BUNDLE_PROTOCOL,
-      maxItems: MAX_BATCH_TASKS,
-      maxRequestBytes: MAX_BUNDLE_BYTES + 4096,
-      maxResponseBytes: 4 + 250 * MAX_BATCH_TASKS,
+      maxResponseBytes: 256,
       timeoutMs: 15_000,
     });
-    this.resultFetcher = new CoalescedRequester({
+    this.proposals = new ChannelRequester({
+      host: o.host,
+      protocol: TASK_BATCH_PROTOCOL,
+      maxResponseBytes: 256,
+      timeoutMs: 10_000,
+    });
+    this.resultFetcher = new ChannelRequester({
       host: o.host,
       protocol: TASK_RESULT_PROTOCOL,
-      maxItems: MAX_RESULT_ITEMS,
-      maxRequestBytes: 4 + 36 * MAX_RESULT_ITEMS,
-      maxResponseBytes: MAX_RESULTS_BYTES,
+      maxResponseBytes: MAX_RESULT_BYTES,
       timeoutMs: 10_000,
     });
     this.batcher = new ReceiptBatcher({
@@ -146,23 +149,20 @@ export class TaskExecutor {
   async start(): Promise<void> {
     await this.batcher.start();
     this.cleanups.push(
-      await serveCoalesced(this.o.host, TASK_BUNDLE_PROTOCOL, (item) => this.receiveBundle(item), {
-        maxItems: MAX_BATCH_TASKS,
-        maxRequestBytes: MAX_BUNDLE_BYTES + 4096,
-        timeoutMs: 15_000,
+      await serveChannel(this.o.host, TASK_BUNDLE_PROTOCOL, (req) => this.receiveBundle(req), {
+        maxRequestBytes: MAX_BUNDLE_BYTES + 32,
         logger: this.o.logger,
       }),
     );
     this.cleanups.push(
-      await serve(this.o.host, TASK_BATCH_PROTOCOL, (req, peer) => this.receiveProposal(req, peer.toString()), {
+      await serveChannel(this.o.host, TASK_BATCH_PROTOCOL, (req, peer) => this.receiveProposal(req, peer.toString()), {
         maxRequestBytes: 16 + 70 * MAX_BATCH_TASKS,
         logger: this.o.logger,
       }),
     );
     this.cleanups.push(
-      await serveCoalesced(this.o.host, TASK_RESULT_PROTOCOL, (item) => this.serveResult(item), {
-        maxItems: MAX_RESULT_ITEMS,
-        maxRequestBytes: 4 + 36 * MAX_RESULT_ITEMS,
+      await serveChannel(this.o.host, TASK_RESULT_PROTOCOL, (req) => this.serveResult(req), {
+        maxRequestBytes: 32,
         logger: this.o.logger,
       }),
     );
@@ -177,6 +177,9 @@ export class TaskExecutor {
     this.stopped = true;
     for (const runner of this.runners.values()) runner.stop();
     await this.batcher.stop();
+    this.bundleSender.close();
+    this.resultFetcher.close();
+    this.proposals.close();
     for (const cleanup of this.cleanups.reverse()) await cleanup();
     await Promise.allSettled([...this.runners.values()].map((r) => r.idle()));
   }
@@ -448,7 +451,7 @@ export class TaskExecutor {
       committee.members
         .filter((m) => m.peerId !== self)
         .map((m) =>
-          this.bundleSender.call(peerIdFromString(m.peerId), message).catch((error: unknown) => {
+          this.bundleSender.request(peerIdFromString(m.peerId), message).catch((error: unknown) => {
             this.o.logger.warn({ taskId: String(taskId), member: m.index, err: String(error) }, 'bundle not delivered');
           }),
         ),
@@ -531,7 +534,7 @@ export class TaskExecutor {
       committee.members.map(async (m): Promise<StoredResult | undefined> => {
         if (m.peerId === self) return this.resultOf(key);
         try {
-          const reply = await this.resultFetcher.call(peerIdFromString(m.peerId), request32);
+          const reply = await this.resultFetcher.request(peerIdFromString(m.peerId), request32);
           const parsed = resultSchema.safeParse(JSON.parse(new TextDecoder().decode(reply)));
           // The member index must be the seat asked; the client verifies the operator's signature.
           return parsed.success && parsed.data.member === m.index ? parsed.data : undefined;
@@ -669,10 +672,7 @@ export class TaskExecutor {
       committee.members
         .filter((m) => m.index !== 1)
         .map((m) =>
-          request(this.o.host, peerIdFromString(m.peerId), TASK_BATCH_PROTOCOL, proposal, {
-            maxResponseBytes: 16,
-            timeoutMs: 10_000,
-          }).catch((error: unknown) => {
+          this.proposals.request(peerIdFromString(m.peerId), proposal).catch((error: unknown) => {
             this.o.logger.warn({ member: m.index, err: String(error) }, 'task batch not taken by a member');
           }),
         ),

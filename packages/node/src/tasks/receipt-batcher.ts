@@ -21,11 +21,13 @@ import { getAddress, type Hex, recoverTypedDataAddress } from 'viem';
 import type { ChainClients } from '../chain/deployment.js';
 import type { ChainMembership } from '../chain/membership.js';
 import type { NodeKeys } from '../keys/keystore.js';
+import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
-import { RemoteError, request, serve } from '../p2p/request-response.js';
+import { RemoteError } from '../p2p/request-response.js';
 import { recordOf, type StoredReceipt, type TaskBook, type TaskEntry } from './task-book.js';
 
-export const RECEIPT_SIGN_PROTOCOL = '/mosaic/receipt-sign/1.0.0';
+/** A channel (../p2p/channel.ts): a request is the batch (JSON); its answer the member's signature. */
+export const RECEIPT_SIGN_PROTOCOL = '/mosaic/receipt-sign/2.0.0';
 const MAX_BATCH_REQUEST = 4 << 20;
 const CHECKPOINT_INTERVAL = 32n;
 
@@ -58,15 +60,22 @@ export class ReceiptBatcher {
   private unserve: (() => Promise<void>) | undefined;
   private stopped = false;
 
+  private readonly signers: ChannelRequester;
+
   constructor(private readonly o: ReceiptBatcherOptions) {
+    this.signers = new ChannelRequester({
+      host: o.host,
+      protocol: RECEIPT_SIGN_PROTOCOL,
+      maxResponseBytes: 200,
+      timeoutMs: 30_000,
+    });
     this.maxBatch = o.maxBatch ?? 32;
     this.maxDelayMs = o.maxDelayMs ?? 500;
   }
 
   async start(): Promise<void> {
-    this.unserve = await serve(this.o.host, RECEIPT_SIGN_PROTOCOL, (req, peer) => this.sign(req, peer), {
+    this.unserve = await serveChannel(this.o.host, RECEIPT_SIGN_PROTOCOL, (req, peer) => this.sign(req, peer), {
       maxRequestBytes: MAX_BATCH_REQUEST,
-      timeoutMs: 30_000,
       logger: this.o.logger,
     });
   }
@@ -74,6 +83,7 @@ export class ReceiptBatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.signers.close();
     await this.unserve?.();
   }
 
@@ -173,10 +183,8 @@ export class ReceiptBatcher {
       let answered = 0;
       if (signatures.length >= needed || others.length === 0) resolve();
       for (const member of others) {
-        request(this.o.host, peerIdFromString(member.peerId), RECEIPT_SIGN_PROTOCOL, payload, {
-          maxResponseBytes: 200,
-          timeoutMs: 30_000,
-        })
+        this.signers
+          .request(peerIdFromString(member.peerId), payload)
           .then(async (reply) => {
             const signature = new TextDecoder().decode(reply) as Hex;
             const signer = await recoverTypedDataAddress({ ...receiptBatchTypedData(message), signature }).catch(
