@@ -68,6 +68,18 @@ describe('request/response channels', () => {
     channel.close();
   });
 
+  it('a request to a peer that went away rejects (and nothing else fails with it)', async () => {
+    const c = await createHost();
+    await a.dial(c.getMultiaddrs()[0]!);
+    await c.stop();
+    const channel = new ChannelRequester({ host: a, protocol: ECHO, maxResponseBytes: 1024, timeoutMs: 2_000 });
+    await assert.rejects(channel.request(c.peerId, Uint8Array.of(1)));
+    // Still there: the unhandled rejection this once caused would have ended the process.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(new TextDecoder().decode(await channel.request(b.peerId, new TextEncoder().encode('still'))), 'STILL');
+    channel.close();
+  });
+
   it('resets a stream that breaks the format; a requester opens a new one afterwards', async () => {
     // A hand-made client that skips the version message: the server resets the stream.
     const raw = await a.dialProtocol(b.peerId, ECHO);

@@ -48,11 +48,11 @@ export async function serveChannel(
       let inFlight = 0;
       const fail = (error: Error) => {
         options.logger.debug({ protocol, peer: peer.toString(), err: String(error) }, 'channel reset');
-        stream.abort(error);
+        abortQuietly(stream, error);
       };
       // The opener closed its side: answer what is pending, then close ours.
       stream.addEventListener('remoteCloseWrite', () => {
-        writer.idle().then(() => stream.close().catch(() => stream.abort(new Error('close failed'))));
+        void writer.idle().then(() => closeQuietly(stream));
       });
       stream.addEventListener('message', (event) => {
         let messages: Uint8Array[];
@@ -98,6 +98,23 @@ async function answer(
     // A handler's own failure is not the peer's business beyond "failed"; a RemoteError is meant for it.
     const message = error instanceof RemoteError ? error.message : 'the request failed at the peer';
     return { status: ERROR, body: new TextEncoder().encode(message.slice(0, MAX_ERROR_MESSAGE)) };
+  }
+}
+
+/** Closes a stream, or resets it when it cannot close; never throws (a peer may be gone already). */
+function closeQuietly(stream: Stream): void {
+  try {
+    stream.close().catch(() => abortQuietly(stream, new Error('close failed')));
+  } catch {
+    abortQuietly(stream, new Error('close failed'));
+  }
+}
+
+function abortQuietly(stream: Stream, error: Error): void {
+  try {
+    stream.abort(error);
+  } catch {
+    // already closed
   }
 }
 
@@ -159,6 +176,9 @@ export class ChannelRequester {
       }, timeoutMs);
       channel.pending.set(id, { resolve, reject, timer });
     });
+    // When opening or writing fails, that error is what the caller gets; the channel may reject `reply` too
+    // (it fails every pending request when it is lost), which must not surface as an unhandled rejection.
+    reply.catch(() => {});
     try {
       const { writer } = await channel.ready;
       const frame = new Uint8Array(4 + payload.length);
@@ -179,7 +199,7 @@ export class ChannelRequester {
     for (const [key, channel] of this.channels) {
       this.drop(key, channel, new Error('channel closed'));
       channel.ready.then(
-        ({ stream }) => stream.close().catch(() => stream.abort(new Error('close failed'))),
+        ({ stream }) => closeQuietly(stream),
         () => {},
       );
     }
@@ -208,14 +228,14 @@ export class ChannelRequester {
       try {
         messages = decoder.push(event.data);
       } catch (error) {
-        stream.abort(error as Error);
+        abortQuietly(stream, error as Error);
         lost(error as Error);
         return;
       }
       for (const message of messages) {
         if (message.length < 5 || (message[4] !== OK && message[4] !== ERROR)) {
           const error = new WireError(`malformed ${this.o.protocol} response`);
-          stream.abort(error);
+          abortQuietly(stream, error);
           return lost(error);
         }
         const id = new DataView(message.buffer, message.byteOffset, 4).getUint32(0, true);

@@ -51,20 +51,21 @@ import type { ChainMembership } from '../chain/membership.js';
 import { peerIdFromBytes } from '../chain/membership.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { MpcStreams } from '../mpc/libp2p-transport.js';
+import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
-import { RemoteError, request, serve } from '../p2p/request-response.js';
+import { RemoteError } from '../p2p/request-response.js';
 import type { Namespace, Store } from '../store/store.js';
 import { nodeAead, nodeX25519 } from './cipher.js';
 import { recoverySession, recoverySessionThreshold, runDataHandover, runRecovery, type SeatInfo } from './handover.js';
 import { type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
 
-export const STORE_PROTOCOL = '/mosaic/data/store/1.0.0';
-export const LOAD_PROTOCOL = '/mosaic/data/load/1.0.0';
+export const STORE_PROTOCOL = '/mosaic/data/store/2.0.0';
+export const LOAD_PROTOCOL = '/mosaic/data/load/2.0.0';
 /** An old member tells a new one that a pointer's shares are handed over to it (it checks on chain). */
-export const HANDOVER_PROTOCOL = '/mosaic/data/handover/1.0.0';
+export const HANDOVER_PROTOCOL = '/mosaic/data/handover/2.0.0';
 /** A member that lost its shares: "which epoch do you hold this pointer in?" and "help me recover". */
-export const HELD_PROTOCOL = '/mosaic/data/held/1.0.0';
-export const RECOVER_PROTOCOL = '/mosaic/data/recover/1.0.0';
+export const HELD_PROTOCOL = '/mosaic/data/held/2.0.0';
+export const RECOVER_PROTOCOL = '/mosaic/data/recover/2.0.0';
 
 /** What a member can refuse with; the gateway maps these to JSON-RPC codes. */
 export type StorageFailure =
@@ -224,6 +225,8 @@ export class StorageService {
   /** Recovered store signers by (typed-data hash, signature): one recovery per signed batch of segments. */
   private readonly signers = new Map<string, Promise<Address>>();
   private readonly stops: (() => Promise<void> | void)[] = [];
+  /** One requester per protocol: a long-lived stream to each member. */
+  private readonly channels = new Map<string, ChannelRequester>();
   private prunedAt = 0;
   /** The epoch each pointer was last loaded from at this gateway. */
   private readonly heldEpochs = new Map<string, bigint>();
@@ -252,16 +255,28 @@ export class StorageService {
 
   async start(): Promise<void> {
     const { host, logger } = this.options;
-    const serveOptions = { maxRequestBytes: MAX_ENVELOPE_BYTES + MAX_HEADER_BYTES, timeoutMs: 30_000, logger };
+    // Long-lived channel streams (../p2p/channel.ts): a store or load moves one envelope per member and segment,
+    // and a fresh libp2p stream for each cost more CPU than the envelope's checks.
+    const serveOptions = { maxRequestBytes: MAX_ENVELOPE_BYTES + MAX_HEADER_BYTES, logger };
     this.stops.push(
-      await serve(host, STORE_PROTOCOL, (bytes, peer) => this.remote(() => this.onStore(bytes, peer)), serveOptions),
+      await serveChannel(
+        host,
+        STORE_PROTOCOL,
+        (bytes, peer) => this.remote(() => this.onStore(bytes, peer)),
+        serveOptions,
+      ),
     );
     this.stops.push(
-      await serve(host, LOAD_PROTOCOL, (bytes, peer) => this.remote(() => this.onLoad(bytes, peer)), serveOptions),
+      await serveChannel(
+        host,
+        LOAD_PROTOCOL,
+        (bytes, peer) => this.remote(() => this.onLoad(bytes, peer)),
+        serveOptions,
+      ),
     );
     if (this.options.membership && this.options.streams) {
       this.stops.push(
-        await serve(
+        await serveChannel(
           host,
           HANDOVER_PROTOCOL,
           (bytes, peer) => this.remote(() => this.onHandoverInvite(bytes, peer)),
@@ -269,10 +284,15 @@ export class StorageService {
         ),
       );
       this.stops.push(
-        await serve(host, HELD_PROTOCOL, (bytes, _peer) => this.remote(() => this.onHeldQuery(bytes)), serveOptions),
+        await serveChannel(
+          host,
+          HELD_PROTOCOL,
+          (bytes, _peer) => this.remote(() => this.onHeldQuery(bytes)),
+          serveOptions,
+        ),
       );
       this.stops.push(
-        await serve(
+        await serveChannel(
           host,
           RECOVER_PROTOCOL,
           (bytes, peer) => this.remote(() => this.onRecoverInvite(bytes, peer)),
@@ -285,6 +305,7 @@ export class StorageService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const channel of this.channels.values()) channel.close();
     for (const stop of this.stops.splice(0)) await stop();
   }
 
@@ -850,13 +871,26 @@ export class StorageService {
     return { record, ...best! };
   }
 
+  private channelFor(protocol: string): ChannelRequester {
+    let channel = this.channels.get(protocol);
+    if (!channel) {
+      channel = new ChannelRequester({
+        host: this.options.host,
+        protocol,
+        maxResponseBytes: MAX_ENVELOPE_BYTES,
+        timeoutMs: this.options.timeoutMs ?? 20_000,
+      });
+      this.channels.set(protocol, channel);
+    }
+    return channel;
+  }
+
   private async exchange(
     info: StorageMemberInfo,
     protocol: string,
     message: Uint8Array,
     local: (bytes: Uint8Array, peer: PeerId) => Promise<Uint8Array>,
   ): Promise<Uint8Array> {
-    const { host } = this.options;
     if (info.peerId === this.options.keys.peerId.toString()) return local(message, this.options.keys.peerId);
     let peer: PeerId;
     try {
@@ -865,10 +899,7 @@ export class StorageService {
       throw new StorageError('unavailable', 'the member registered an unusable peer id');
     }
     try {
-      return await request(host, peer, protocol, message, {
-        maxResponseBytes: MAX_ENVELOPE_BYTES,
-        timeoutMs: this.options.timeoutMs ?? 20_000,
-      });
+      return await this.channelFor(protocol).request(peer, message);
     } catch (error) {
       if (error instanceof RemoteError) throw error;
       throw new StorageError(
