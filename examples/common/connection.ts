@@ -9,7 +9,6 @@ import {
   type Account,
   type Chain,
   createPublicClient,
-  createTestClient,
   createWalletClient,
   type Hex,
   http,

@@ -10,15 +10,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
-import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/testing';
-import { bytesToHex } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
+import type { LocalNetwork } from '@mosaic/node/testing';
 import type { Connection } from '../common/connection.js';
 import { marketplaceBytecode } from '../data-marketplace/marketplace-artifact.js';
 import { DEFAULT_ROWS, ORDER, PRICE, run, SCALE } from '../data-marketplace/script.js';
-
-const quiet = process.env.MOSAIC_EXAMPLES_LOG ? (line: string) => console.log(line) : () => {};
+import { startExampleNetwork } from './example-network.js';
 
 /** The statistics from the rows in plain floating point, the textbook two-pass way (independent of the sums). */
 function plaintext(rows: typeof DEFAULT_ROWS) {
@@ -39,20 +35,7 @@ describe('the data marketplace on a five-node network', { timeout: 240_000 }, ()
   let connection: Connection;
 
   before(async () => {
-    network = await startLocalNetwork({ count: 5 });
-    const { ledger, nodes } = network;
-    const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
-    await ledger.fundEth(account.address);
-    await ledger.fundMos(account.address, 1_000n * 10n ** 18n);
-    connection = {
-      chainRpcUrl: ledger.url,
-      nodeRpcUrl: nodes[2]!.rpcUrl(),
-      addresses: ledger.addresses,
-      accountKey: bytesToHex(account.getHdKey().privateKey!),
-      advanceEpoch: () => ledger.advanceEpoch(),
-      committee: { n: 5, t: 2 },
-      log: quiet,
-    };
+    ({ network, connection } = await startExampleNetwork({ addressIndex: 9, node: 2 }));
   });
   after(async () => {
     await network?.stop();

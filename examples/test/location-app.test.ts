@@ -6,34 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
-import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/testing';
-import { bytesToHex } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
+import type { LocalNetwork } from '@mosaic/node/testing';
 import type { Connection } from '../common/connection.js';
 import { averageDistance, run } from '../location-app/script.js';
-
-const quiet = process.env.MOSAIC_EXAMPLES_LOG ? (line: string) => console.log(line) : () => {};
+import { startExampleNetwork } from './example-network.js';
 
 describe('the location app on a five-node network', { timeout: 240_000 }, () => {
   let network: LocalNetwork;
   let connection: Connection;
 
   before(async () => {
-    network = await startLocalNetwork({ count: 5 });
-    const { ledger, nodes } = network;
-    const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 9 });
-    await ledger.fundEth(account.address);
-    await ledger.fundMos(account.address, 1_000n * 10n ** 18n);
-    connection = {
-      chainRpcUrl: ledger.url,
-      nodeRpcUrl: nodes[3]!.rpcUrl(),
-      addresses: ledger.addresses,
-      accountKey: bytesToHex(account.getHdKey().privateKey!),
-      advanceEpoch: () => ledger.advanceEpoch(),
-      committee: { n: 5, t: 2 },
-      log: quiet,
-    };
+    ({ network, connection } = await startExampleNetwork({ addressIndex: 9, node: 3 }));
   });
   after(async () => {
     await network?.stop();

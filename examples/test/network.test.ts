@@ -6,10 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
-import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/testing';
-import { bytesToHex } from 'viem';
-import { mnemonicToAccount } from 'viem/accounts';
+import type { LocalNetwork } from '@mosaic/node/testing';
 import type { Connection } from '../common/connection.js';
 import { DEFAULT_PARTICIPANTS, derived, run as runGeneCorrelation } from '../gene-correlation/script.js';
 import { DEFAULT_PAIRS, run as runMillionaires } from '../millionaires/script.js';
@@ -18,28 +15,14 @@ import { DEFAULT_VALUES, run as runPrivateStatistics } from '../private-statisti
 import { CANDIDATES } from '../private-voting/contract.js';
 import { DEFAULT_VOTES, run as runPrivateVoting } from '../private-voting/script.js';
 import { DEFAULT_BIDS, run as runSealedBidAuction } from '../sealed-bid-auction/script.js';
-
-const quiet = process.env.MOSAIC_EXAMPLES_LOG ? (line: string) => console.log(line) : () => {};
+import { startExampleNetwork } from './example-network.js';
 
 describe('the examples on a five-node network', { timeout: 600_000 }, () => {
   let network: LocalNetwork;
   let connection: Connection;
 
   before(async () => {
-    network = await startLocalNetwork({ count: 5 });
-    const { ledger, nodes } = network;
-    const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 8 });
-    await ledger.fundEth(account.address);
-    await ledger.fundMos(account.address, 1_000n * 10n ** 18n);
-    connection = {
-      chainRpcUrl: ledger.url,
-      nodeRpcUrl: nodes[1]!.rpcUrl(),
-      addresses: ledger.addresses,
-      accountKey: bytesToHex(account.getHdKey().privateKey!),
-      advanceEpoch: () => ledger.advanceEpoch(),
-      committee: { n: 5, t: 2 },
-      log: quiet,
-    };
+    ({ network, connection } = await startExampleNetwork({ addressIndex: 8, node: 1 }));
   });
   after(async () => {
     await network?.stop();

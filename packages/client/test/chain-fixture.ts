@@ -4,7 +4,6 @@ import {
   advanceAnvilEpoch,
   type Deployment,
   deployMosaic,
-  epochsAbi,
   MIN_STAKE,
   mosaicTokenAbi,
   nodeRegistryAbi,

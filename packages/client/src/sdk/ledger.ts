@@ -52,35 +52,15 @@ export async function sendTransaction(
 ): Promise<TransactionReceipt> {
   const wallet = walletOf(ledger);
   try {
+    const call = { address, abi: withErrors(abi), functionName, args, account: wallet.account, chain: wallet.chain };
     let hash: Hex;
     if (extraGas > 0n) {
       // The gas estimate runs the call too and reverts the same way (decoded through the ABI's errors), so it
       // stands in for the simulation: one chain request less on every task created.
-      const gas = await ledger.publicClient.estimateContractGas({
-        address,
-        abi: withErrors(abi),
-        functionName,
-        args,
-        account: wallet.account,
-      });
-      hash = await wallet.writeContract({
-        address,
-        abi: withErrors(abi),
-        functionName,
-        args,
-        account: wallet.account,
-        chain: wallet.chain,
-        gas: gas + extraGas,
-      } as never);
+      const gas = await ledger.publicClient.estimateContractGas(call as never);
+      hash = await wallet.writeContract({ ...call, gas: gas + extraGas } as never);
     } else {
-      const { request } = await ledger.publicClient.simulateContract({
-        address,
-        abi: withErrors(abi),
-        functionName,
-        args,
-        account: wallet.account,
-        chain: wallet.chain,
-      });
+      const { request } = await ledger.publicClient.simulateContract(call as never);
       hash = await wallet.writeContract(request as never);
     }
     const receipt = await ledger.publicClient.waitForTransactionReceipt({ hash });

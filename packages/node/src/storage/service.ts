@@ -1236,8 +1236,8 @@ export function describe(error: unknown): { kind: StorageFailure; error: string 
   return { kind: 'unavailable', error: 'internal error' };
 }
 
-/** header length (u32, big-endian) || JSON header || body */
-function frame(header: object, body: Uint8Array): Uint8Array {
+/** header length (u32, big-endian) || JSON header || body: the messages of the storage protocols. */
+export function frame(header: object, body: Uint8Array): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(4 + json.length + body.length);
   new DataView(out.buffer).setUint32(0, json.length);
@@ -1246,11 +1246,10 @@ function frame(header: object, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function unframe(bytes: Uint8Array): { header: unknown; body: Uint8Array } {
+export function unframe(bytes: Uint8Array, maxHeaderBytes = MAX_HEADER_BYTES): { header: unknown; body: Uint8Array } {
   if (bytes.length < 4) throw new StorageError('bad-request', 'truncated message');
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-  if (length > MAX_HEADER_BYTES || 4 + length > bytes.length)
-    throw new StorageError('bad-request', 'bad header length');
+  if (length > maxHeaderBytes || 4 + length > bytes.length) throw new StorageError('bad-request', 'bad header length');
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + length)));

@@ -54,7 +54,7 @@ import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { TaskBook, TaskEntry } from '../tasks/task-book.js';
 import { nodeAead } from './cipher.js';
-import { describe, StorageError, type StorageFailure, type StorageService } from './service.js';
+import { describe, frame, StorageError, type StorageFailure, type StorageService, unframe } from './service.js';
 import { ShareStoreError } from './share-store.js';
 
 export const RESHARE_PROTOCOL = '/mosaic/data/reshare/1.0.0';
@@ -265,7 +265,7 @@ export class StoredInputs {
 
   /** A compute member asks for this storage member's sub-share of a stored input: check everything, answer. */
   async onRequest(bytes: Uint8Array, peer: PeerId): Promise<Uint8Array> {
-    const { header: rawHeader, body } = unframe(bytes);
+    const { header: rawHeader, body } = unframe(bytes, MAX_HEADER_BYTES);
     const parsed = requestSchema.safeParse(rawHeader);
     if (!parsed.success) throw new StorageError('bad-request', `reshare request: ${parsed.error.issues[0]?.message}`);
     const h = parsed.data;
@@ -424,29 +424,4 @@ function summarise(failures: readonly { kind: StorageFailure; error: string }[])
   const counts = new Map<string, number>();
   for (const f of failures) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
   return [...counts].map(([kind, count]) => `${count} ${kind}`).join(', ') || 'no answer';
-}
-
-/** header length (u32, big-endian) || JSON header || body */
-function frame(header: object, body: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(4 + json.length + body.length);
-  new DataView(out.buffer).setUint32(0, json.length);
-  out.set(json, 4);
-  out.set(body, 4 + json.length);
-  return out;
-}
-
-function unframe(bytes: Uint8Array): { header: unknown; body: Uint8Array } {
-  if (bytes.length < 4) throw new StorageError('bad-request', 'truncated message');
-  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-  if (length > MAX_HEADER_BYTES || 4 + length > bytes.length)
-    throw new StorageError('bad-request', 'bad header length');
-  try {
-    return {
-      header: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(4, 4 + length))),
-      body: bytes.subarray(4 + length),
-    };
-  } catch {
-    throw new StorageError('bad-request', 'header is not JSON');
-  }
 }
