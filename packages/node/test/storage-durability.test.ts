@@ -17,7 +17,7 @@ import { ShareStore } from '../src/storage/share-store.js';
 import { Store } from '../src/store/store.js';
 import type { TestLedger } from '../src/testing/chain.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
+import { type NodeProcess, rpc } from '../src/testing/node-process.js';
 
 const N = 3;
 const T = 1;
@@ -157,35 +157,8 @@ describe('stored data across epochs and lost disks (six nodes, committee (3, 1))
   });
 
   async function restart(index: number): Promise<NodeProcess> {
-    const alive = nodes.findIndex((n, i) => i !== index && n.child.exitCode === null && n.child.signalCode === null);
-    const bootstrap = ((await rpc(nodes[alive]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
-    const node = startNodeProcess([
-      '--data-dir',
-      network.dataDirs[index]!,
-      '--chain-rpc',
-      ledger.url,
-      '--deployment',
-      ledger.deploymentFile,
-      '--rpc-port',
-      '0',
-      '--confirmations',
-      '0',
-      '--min-connections',
-      '1',
-      '--register',
-      '--bootstrap',
-      bootstrap,
-    ]);
-    await node.waitFor(stepDone('register'), 90_000);
-    network.nodes[index] = node;
+    const node = await network.restartNode(index, { seenBy: gateway });
     nodes[index] = node;
-    const peerId = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { peerId: string }).peerId;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const peers = (await rpc(nodes[gateway]!.rpcUrl(), 'mosaic_peers').catch(() => [])) as { peerId?: string }[];
-      if (Array.isArray(peers) && peers.some((p) => p.peerId === peerId)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
     return node;
   }
 });

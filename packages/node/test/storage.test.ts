@@ -30,7 +30,7 @@ import { ShareStore } from '../src/storage/share-store.js';
 import { Store } from '../src/store/store.js';
 import type { TestLedger } from '../src/testing/chain.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
+import { type NodeProcess, rpc } from '../src/testing/node-process.js';
 
 const TYPE_LOCATION = 3;
 const TYPE_HEALTH = 4;
@@ -244,34 +244,8 @@ describe('private data storage across five node processes', { timeout: 420_000 }
   });
 
   async function restart(index: number): Promise<NodeProcess> {
-    const bootstrap = ((await rpc(nodes[0]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
-    const node = startNodeProcess([
-      '--data-dir',
-      network.dataDirs[index]!,
-      '--chain-rpc',
-      ledger.url,
-      '--deployment',
-      ledger.deploymentFile,
-      '--rpc-port',
-      '0',
-      '--confirmations',
-      '0',
-      '--min-connections',
-      '1',
-      '--register',
-      '--bootstrap',
-      bootstrap,
-    ]);
-    await node.waitFor(stepDone('register'), 90_000);
-    network.nodes[index] = node;
-    // The gateways learn the restarted node's new address from its connection.
-    const peerId = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { peerId: string }).peerId;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const peers = (await rpc(nodes[0]!.rpcUrl(), 'mosaic_peers').catch(() => [])) as { peerId?: string }[];
-      if (Array.isArray(peers) && peers.some((p) => p.peerId === peerId)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const node = await network.restartNode(index, { seenBy: 0 });
+    nodes[index] = node;
     return node;
   }
 

@@ -258,46 +258,22 @@ export class StorageService {
     // Long-lived channel streams (../p2p/channel.ts): a store or load moves one envelope per member and segment,
     // and a fresh libp2p stream for each cost more CPU than the envelope's checks.
     const serveOptions = { maxRequestBytes: MAX_ENVELOPE_BYTES + MAX_HEADER_BYTES, logger };
-    this.stops.push(
-      await serveChannel(
-        host,
-        STORE_PROTOCOL,
-        (bytes, peer) => this.remote(() => this.onStore(bytes, peer)),
-        serveOptions,
-      ),
-    );
-    this.stops.push(
-      await serveChannel(
-        host,
-        LOAD_PROTOCOL,
-        (bytes, peer) => this.remote(() => this.onLoad(bytes, peer)),
-        serveOptions,
-      ),
-    );
+    type Handler = (bytes: Uint8Array, peer: PeerId) => Promise<Uint8Array>;
+    const handlers: [string, Handler][] = [
+      [STORE_PROTOCOL, (bytes, peer) => this.onStore(bytes, peer)],
+      [LOAD_PROTOCOL, (bytes, peer) => this.onLoad(bytes, peer)],
+    ];
+    // Epoch handover and recovery need the committees and MPC streams.
     if (this.options.membership && this.options.streams) {
-      this.stops.push(
-        await serveChannel(
-          host,
-          HANDOVER_PROTOCOL,
-          (bytes, peer) => this.remote(() => this.onHandoverInvite(bytes, peer)),
-          serveOptions,
-        ),
+      handlers.push(
+        [HANDOVER_PROTOCOL, (bytes, peer) => this.onHandoverInvite(bytes, peer)],
+        [HELD_PROTOCOL, (bytes) => this.onHeldQuery(bytes)],
+        [RECOVER_PROTOCOL, (bytes, peer) => this.onRecoverInvite(bytes, peer)],
       );
+    }
+    for (const [protocol, handle] of handlers) {
       this.stops.push(
-        await serveChannel(
-          host,
-          HELD_PROTOCOL,
-          (bytes, _peer) => this.remote(() => this.onHeldQuery(bytes)),
-          serveOptions,
-        ),
-      );
-      this.stops.push(
-        await serveChannel(
-          host,
-          RECOVER_PROTOCOL,
-          (bytes, peer) => this.remote(() => this.onRecoverInvite(bytes, peer)),
-          serveOptions,
-        ),
+        await serveChannel(host, protocol, (bytes, peer) => this.remote(() => handle(bytes, peer)), serveOptions),
       );
     }
     await this.pruneNonces().catch(() => {});

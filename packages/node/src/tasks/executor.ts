@@ -512,6 +512,32 @@ export class TaskExecutor {
     return this.book.get(taskId);
   }
 
+  /** A task's outcome at this member, in `batch`: its status and receipt, and its result envelope if any. */
+  private async writeOutcome(
+    batch: WriteBatch,
+    entry: TaskEntry,
+    outcome: Awaited<ReturnType<typeof runTask>>,
+  ): Promise<TaskEntry | undefined> {
+    if (outcome.envelope && outcome.signature) {
+      this.putResult(batch, taskKey(entry.contractId, entry.sequence), {
+        member: entry.member,
+        operator: this.o.keys.operator.address,
+        envelope: bytesToHex(outcome.envelope),
+        signature: outcome.signature,
+      });
+    }
+    return this.book.update(
+      entry.taskId,
+      {
+        status: 'completed',
+        receipt: outcome.receipt,
+        receiptStatus: outcome.receiptStatus,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      },
+      batch,
+    );
+  }
+
   /** Writes this member's result envelope in `batch`, and keeps it in memory once written (it is served soon). */
   private putResult(batch: WriteBatch, key: string, result: StoredResult): void {
     batch.put(this.results, key, result).onWritten(() => {
@@ -560,7 +586,6 @@ export class TaskExecutor {
   /** @internal Runs one task at this member and writes everything it produced in one batch. */
   async runOne(entry: TaskEntry): Promise<void> {
     const { o } = this;
-    const key = taskKey(entry.contractId, entry.sequence);
     const committee = await o.membership.committee(entry.contractId, entry.epoch);
     const module = await this.moduleOf(entry.contractId);
     const started = performance.now();
@@ -613,29 +638,12 @@ export class TaskExecutor {
     }
     const doneAt = performance.now();
     const batch = o.store.batch();
-    const done = await this.book.update(
-      entry.taskId,
-      {
-        status: 'completed',
-        receipt: outcome.receipt,
-        receiptStatus: outcome.receiptStatus,
-        ...(outcome.error ? { error: outcome.error } : {}),
-      },
-      batch,
-    );
+    const done = await this.writeOutcome(batch, entry, outcome);
     if (stateful) {
       this.state.put(batch, entry.contractId, {
         version: entry.sequence + 1n,
         epoch: entry.epoch,
         shares: (outcome.newState ?? initialShares(module)) as FieldVector[],
-      });
-    }
-    if (outcome.envelope && outcome.signature) {
-      this.putResult(batch, key, {
-        member: entry.member,
-        operator: o.keys.operator.address,
-        envelope: bytesToHex(outcome.envelope),
-        signature: outcome.signature,
       });
     }
     await batch.write();
@@ -762,24 +770,7 @@ export class TaskExecutor {
     const done: [TaskEntry, (typeof outcomes)[number]][] = [];
     for (const [k, entry] of entries.entries()) {
       const outcome = outcomes[k]!;
-      const updated = await this.book.update(
-        entry.taskId,
-        {
-          status: 'completed',
-          receipt: outcome.receipt,
-          receiptStatus: outcome.receiptStatus,
-          ...(outcome.error ? { error: outcome.error } : {}),
-        },
-        batch,
-      );
-      if (outcome.envelope && outcome.signature) {
-        this.putResult(batch, taskKey(entry.contractId, entry.sequence), {
-          member: entry.member,
-          operator: o.keys.operator.address,
-          envelope: bytesToHex(outcome.envelope),
-          signature: outcome.signature,
-        });
-      }
+      const updated = await this.writeOutcome(batch, entry, outcome);
       if (updated) done.push([updated, outcome]);
     }
     await batch.write();

@@ -23,6 +23,11 @@ export interface LocalNetwork {
   /** Starts, funds and registers one more node (it logs in, so it joins committees from the next epoch). */
   addNode(): Promise<NodeProcess>;
   /**
+   * Starts node `index` again on its data directory (after the test stopped it), bootstrapping from a running
+   * node, and waits until `seenBy` (default: that running node) is connected to it.
+   */
+  restartNode(index: number, options?: { seenBy?: number }): Promise<NodeProcess>;
+  /**
    * Every node's log lines that `match` keeps (by default warnings, errors and the task, handover and receipt
    * milestones), merged in time order, one line each: what a failed test prints to say where the network stalled.
    */
@@ -52,6 +57,25 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const scratch: string[] = [];
   let configFile: string | undefined;
   let bootstrap: string | undefined;
+  const nodeArgs = (dataDir: string, bootstrapFrom: string | undefined): string[] => [
+    ...(configFile ? ['--config', configFile] : []),
+    '--data-dir',
+    dataDir,
+    '--chain-rpc',
+    ledger.url,
+    '--deployment',
+    ledger.deploymentFile,
+    '--rpc-port',
+    '0',
+    '--confirmations',
+    '0',
+    '--min-connections',
+    '1',
+    '--register',
+    // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
+    ...(logLevel ? ['--log-level', logLevel] : []),
+    ...(bootstrapFrom ? ['--bootstrap', bootstrapFrom] : []),
+  ];
   const network: LocalNetwork = {
     ledger,
     nodes,
@@ -64,29 +88,29 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       const keys = JSON.parse(stdout) as { operator: Address };
       await ledger.fundEth(keys.operator);
       await ledger.fundMos(keys.operator);
-      const node = startNodeProcess([
-        ...(configFile ? ['--config', configFile] : []),
-        '--data-dir',
-        dataDir,
-        '--chain-rpc',
-        ledger.url,
-        '--deployment',
-        ledger.deploymentFile,
-        '--rpc-port',
-        '0',
-        '--confirmations',
-        '0',
-        '--min-connections',
-        '1',
-        '--register',
-        // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
-        ...(logLevel ? ['--log-level', logLevel] : []),
-        ...(bootstrap ? ['--bootstrap', bootstrap] : []),
-      ]);
+      const node = startNodeProcess(nodeArgs(dataDir, bootstrap));
       nodes.push(node);
       const registered = await node.waitFor(stepDone('register'), 90_000);
       if (registered.status !== 'done') throw new Error(`node ${i} did not register: ${JSON.stringify(registered)}`);
       if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
+      return node;
+    },
+    async restartNode(index, { seenBy } = {}) {
+      const alive = nodes.findIndex((n, i) => i !== index && n.child.exitCode === null && n.child.signalCode === null);
+      const from = ((await rpc(nodes[alive]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
+      const node = startNodeProcess(nodeArgs(dataDirs[index]!, from));
+      const registered = await node.waitFor(stepDone('register'), 90_000);
+      if (registered.status !== 'done') throw new Error(`node ${index} did not restart: ${JSON.stringify(registered)}`);
+      nodes[index] = node;
+      // The other nodes learn the restarted node's new address from its connection.
+      const peerId = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { peerId: string }).peerId;
+      const watcher = nodes[seenBy ?? alive]!;
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const peers = (await rpc(watcher.rpcUrl(), 'mosaic_peers').catch(() => [])) as { peerId?: string }[];
+        if (Array.isArray(peers) && peers.some((p) => p.peerId === peerId)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       return node;
     },
     timeline(match = DIAGNOSTIC_LINE, limit = 120) {
