@@ -51,6 +51,8 @@ export interface TestLedger {
   stop(): Promise<void>;
 }
 
+const NONCE_RACE = /nonce too low|replacement transaction underpriced|already known/i;
+
 export async function startLedger(epochLength = 5n): Promise<TestLedger> {
   const anvil = await startAnvil();
   try {
@@ -71,7 +73,17 @@ export async function startLedger(epochLength = 5n): Promise<TestLedger> {
     const a = deployment.addresses;
     const send: TestLedger['send'] = async (from, address, abi, functionName, args = []) => {
       const wallet = createWalletClient({ account: from, chain, transport, pollingInterval: 20 });
-      const hash = await wallet.writeContract({ address, abi, functionName, args, account: from, chain });
+      let hash: Hex | undefined;
+      for (let attempt = 1; hash === undefined; attempt++) {
+        try {
+          hash = await wallet.writeContract({ address, abi, functionName, args, account: from, chain });
+        } catch (error) {
+          // A test may send from a running node's operator account, which the node sends its receipts from
+          // too: both can take the same nonce. The loser sends again with the next one.
+          if (attempt >= 5 || !NONCE_RACE.test(String((error as Error).message))) throw error;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
       const receipt = await client.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') throw new Error(`${functionName} reverted`);
       return receipt;

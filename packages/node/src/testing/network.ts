@@ -29,7 +29,8 @@ export interface LocalNetwork {
   restartNode(index: number, options?: { seenBy?: number }): Promise<NodeProcess>;
   /**
    * Every node's log lines that `match` keeps (by default warnings, errors and the task, handover and receipt
-   * milestones), merged in time order, one line each: what a failed test prints to say where the network stalled.
+   * milestones), merged in time order, one line each, a repeated line once with its count: what a failed test
+   * prints to say where the network stalled.
    */
   timeline(match?: (line: Record<string, unknown>) => boolean, limit?: number): string[];
   stop(options?: { keepDataDirs?: boolean }): Promise<void>;
@@ -113,16 +114,34 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       }
       return node;
     },
-    timeline(match = DIAGNOSTIC_LINE, limit = 120) {
+    timeline(match = DIAGNOSTIC_LINE, limit = 150) {
       const lines = nodes.flatMap((n, i) =>
         n.logs.filter(match).map((l) => ({ node: i, time: Number(l.time ?? 0), line: l })),
       );
       lines.sort((a, b) => a.time - b.time);
       const start = lines[0]?.time ?? 0;
-      return lines.slice(-limit).map(({ node, time, line }) => {
+      const at = (time: number) => `+${((time - start) / 1000).toFixed(1)}s`;
+      // A stalled network repeats itself (the same failure for every later task): a repeated line is kept once,
+      // at its first time, with its count, so that what went wrong first still fits in what CI keeps.
+      const kept: { text: string; count: number; last: number }[] = [];
+      const byKey = new Map<string, (typeof kept)[number]>();
+      for (const { node, time, line } of lines) {
         const { level: _l, time: _t, service: _s, pid: _p, hostname: _h, msg, ...rest } = line;
-        return `+${((time - start) / 1000).toFixed(1)}s node ${node}: ${String(msg)} ${JSON.stringify(rest).slice(0, 300)}`;
-      });
+        const fields = JSON.stringify(rest).slice(0, 300);
+        const key = /handover/.test(String(msg)) ? undefined : `${node}|${msg}|${fields.replace(/0x[0-9a-f]+|\d+/g, '#')}`;
+        const seen = key === undefined ? undefined : byKey.get(key);
+        if (seen) {
+          seen.count++;
+          seen.last = time;
+          continue;
+        }
+        const entry = { text: `${at(time)} node ${node}: ${String(msg)} ${fields}`, count: 1, last: time };
+        kept.push(entry);
+        if (key !== undefined) byKey.set(key, entry);
+      }
+      return kept
+        .slice(-limit)
+        .map((e) => (e.count > 1 ? `${e.text} (x${e.count}, the last at ${at(e.last)})` : e.text));
     },
     async stop({ keepDataDirs = false } = {}) {
       // For a failed run: MOSAIC_E2E_LOG_DIR=<dir> keeps every node's log lines (they never hold a secret).
