@@ -226,6 +226,10 @@ export class ContractRunner {
       })
       .finally(() => {
         for (const entry of entries) this.inFlight.delete(entry.sequence);
+        // The loop may be between a scan that saw these tasks in flight (so not ready, not final yet) and its
+        // decision that nothing is left: without a kick it would stop there and never reach what comes next
+        // (a pending handover then waited forever and the contract's state was lost with it).
+        this.kick();
       });
     for (const entry of entries) this.inFlight.set(entry.sequence, promise);
   }
