@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, NodeConnection, type NodeRpcError } from '@mosaic/client';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
@@ -263,5 +264,86 @@ describe('JSON-RPC limits', { timeout: 20_000 }, () => {
     }
     assert.ok(limited > 0, 'the rate limit never applied');
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  });
+});
+
+describe('JSON-RPC with binary attachments', { timeout: 20_000 }, () => {
+  const registry = new RpcRegistry();
+  registry.method({
+    name: 'reverse',
+    params: z.strictObject({ label: z.string(), bytes: z.union([z.instanceof(Uint8Array), z.string()]) }),
+    // Bytes back as bytes to a framed request; as base64 to a JSON one (how mosaic_loadData answers).
+    handler: ({ label, bytes }, context) => {
+      const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'base64') : bytes;
+      const reversed = Uint8Array.from(raw).reverse();
+      return {
+        label,
+        framed: context.binary === true,
+        bytes: context.binary ? reversed : Buffer.from(reversed).toString('base64'),
+      };
+    },
+  });
+  let server: RpcServer;
+  let url: string;
+  before(async () => {
+    server = new RpcServer({
+      config: rpcConfigSchema.parse({ port: 0, maxRequestBytes: 1 << 20 }),
+      registry,
+      logger: pino({ level: 'silent' }),
+      health: () => ({ ok: true }),
+    });
+    url = (await server.listen()).url;
+  });
+  after(() => server.close());
+
+  it('carries byte strings raw both ways, keeps the JSON path, and answers a malformed frame with a parse error', async () => {
+    const node = new NodeConnection({ http: url });
+    const bytes = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff);
+    const framed = (await node.requestBinary('reverse', { label: 'é', bytes })) as {
+      label: string;
+      framed: boolean;
+      bytes: Uint8Array;
+    };
+    assert.equal(framed.label, 'é');
+    assert.equal(framed.framed, true);
+    assert.ok(framed.bytes instanceof Uint8Array);
+    assert.deepEqual(framed.bytes, Uint8Array.from(bytes).reverse());
+    const json = (await node.request('reverse', { label: 'a', bytes: Buffer.from([1, 2, 3]).toString('base64') })) as {
+      framed: boolean;
+      bytes: string;
+    };
+    assert.deepEqual(json, { label: 'a', framed: false, bytes: Buffer.from([3, 2, 1]).toString('base64') });
+    // Errors come framed too (params checked by the method's schema).
+    await assert.rejects(node.requestBinary('reverse', { label: 1, bytes }), (e: NodeRpcError) => e.code === -32602);
+
+    const post = (body: Uint8Array) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': BINARY_RPC_CONTENT_TYPE }, body: body as BodyInit });
+    const header = (json: string) => {
+      const text = Buffer.from(json);
+      const frame = Buffer.alloc(4 + text.length);
+      frame.writeUInt32BE(text.length, 0);
+      text.copy(frame, 4);
+      return frame;
+    };
+    const request = '{"jsonrpc":"2.0","id":1,"method":"reverse","params":{"label":"x","bytes":{"$bytes":[0,3]}}}';
+    for (const frame of [
+      Uint8Array.of(0, 0),
+      Buffer.concat([header(request).subarray(0, 4), Buffer.from('{')]),
+      Buffer.concat([header(request), Buffer.from([1, 2])]), // fewer attachment bytes than named
+      Buffer.concat([header(request), Buffer.from([1, 2, 3, 4])]), // a byte no reference names
+      Buffer.concat([header(request.replace('[0,3]', '[1,3]')), Buffer.from([1, 2, 3, 4])]), // a gap
+      Buffer.concat([header(request.replace('[0,3]', '[0,3],"x":1')), Buffer.from([1, 2, 3])]),
+      Buffer.concat([header('{"jsonrpc":"2.0"'), Buffer.from([1])]),
+      Buffer.concat([Buffer.from([0, 0, 0, 2, 0xc3, 0x28])]), // not UTF-8
+    ]) {
+      const response = await post(frame);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), BINARY_RPC_CONTENT_TYPE);
+      const answer = decodeBinaryRpc(new Uint8Array(await response.arrayBuffer())) as { error: { code: number } };
+      assert.equal(answer.error.code, -32700);
+    }
+    const good = await post(Buffer.concat([header(request), Buffer.from([1, 2, 3])]));
+    const answer = decodeBinaryRpc(new Uint8Array(await good.arrayBuffer())) as { result: { bytes: Uint8Array } };
+    assert.deepEqual(answer.result.bytes, Uint8Array.of(3, 2, 1));
   });
 });

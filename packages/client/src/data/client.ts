@@ -51,7 +51,6 @@ import {
   shareHashAsync,
   shareSeeded,
   shareToBytes,
-  toBase64,
   toHex32,
 } from './format.js';
 import { type MemberShare, reconstructSegment, type SegmentReconstruction } from './reconstruct.js';
@@ -142,7 +141,8 @@ interface MemberAnswer {
   member: number;
   operator?: string;
   ok?: boolean;
-  envelope?: string;
+  /** Base64 in JSON, raw bytes in a binary-framed answer. */
+  envelope?: string | Uint8Array;
   error?: string;
 }
 
@@ -248,12 +248,12 @@ export class DataClient {
       });
       await Promise.all(
         prepared.map(async ({ segment, envelopes, shareHashes }) => {
-          // One call per member's envelope (about 700 KB of base64 for a full share), all in parallel; the
-          // gateway forwards each to its member.
+          // One call per member's envelope (about 500 KB for a full share, as a raw attachment), all in
+          // parallel; the gateway forwards each to its member.
           const answers = await Promise.all(
             envelopes.map(
               (e, i) =>
-                this.node.request('mosaic_storeData', {
+                this.node.requestBinary('mosaic_storeData', {
                   pointer,
                   n,
                   t,
@@ -264,7 +264,7 @@ export class DataClient {
                   expiresAt: Number(expiresAt),
                   shareHashes,
                   signature,
-                  shares: [{ member: i + 1, envelope: toBase64(e) }],
+                  shares: [{ member: i + 1, envelope: e }],
                 }) as Promise<{ stored?: MemberAnswer[] }>,
             ),
           );
@@ -340,7 +340,7 @@ export class DataClient {
         let epoch = heldEpoch;
         // Asks for the shares of `full` (the others answer with a sealed digest of theirs); records what came.
         const ask = async (full: number[]) => {
-          const answer = (await this.node.request('mosaic_loadData', {
+          const answer = (await this.node.requestBinary('mosaic_loadData', {
             request: { ...request, expiresAt: Number(request.expiresAt) },
             signature,
             segment,
@@ -365,7 +365,7 @@ export class DataClient {
           for (const m of members) {
             if (shares.some((s) => s.member === m.member)) continue;
             const a = answer.answers.find((x) => x?.member === m.member);
-            if (!a || typeof a.envelope !== 'string') {
+            if (!a || !(typeof a.envelope === 'string' || a.envelope instanceof Uint8Array)) {
               if (!missing.has(m.member)) missing.set(m.member, String(a?.error ?? 'no answer').slice(0, 300));
               continue;
             }
@@ -373,7 +373,7 @@ export class DataClient {
             try {
               const binding = this.binding(pointer, epoch, m.member, segment, n, t);
               const plain = await openEnvelope(
-                fromBase64(a.envelope, `member ${m.member}'s share`),
+                typeof a.envelope === 'string' ? fromBase64(a.envelope, `member ${m.member}'s share`) : a.envelope,
                 responseKeys.secretKey,
                 digest ? digestContext(binding, requestHash) : loadContext(binding, requestHash),
                 this.crypto,

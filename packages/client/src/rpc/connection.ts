@@ -2,6 +2,7 @@
 // over WebSocket for subscriptions. Built on json-rpc-2.0 (browser-safe); errors become NodeRpcError.
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import { MosaicClientError, NodeRpcError } from '../errors.js';
+import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, encodeBinaryRpc } from './binary.js';
 import type { SubscriptionNotification } from './wire.js';
 
 /** The subset of the WHATWG WebSocket the client uses (browsers, Node >= 22, or the `ws` package). */
@@ -46,7 +47,7 @@ export function parseNodeEndpoint(node: string | NodeEndpoint): NodeEndpoint {
 }
 
 export class NodeConnection {
-  private readonly http: JSONRPCClient;
+  private readonly http: JSONRPCClient<{ binary?: boolean } | undefined>;
   private socket?: Promise<{ ws: WebSocketLike; rpc: JSONRPCClient }>;
   private readonly listeners = new Map<string, (notification: SubscriptionNotification) => void>();
 
@@ -55,15 +56,28 @@ export class NodeConnection {
     private readonly options: { timeoutMs?: number; WebSocket?: WebSocketConstructor; fetch?: typeof fetch } = {},
   ) {
     const doFetch = options.fetch ?? globalThis.fetch;
-    this.http = new JSONRPCClient(async (request) => {
+    // `binary` (clientParams): the request and its answer travel framed with their byte strings as raw
+    // attachments (binary.ts), for the methods that move shares.
+    this.http = new JSONRPCClient<{ binary?: boolean } | undefined>(async (request, clientParams) => {
+      const binary = clientParams?.binary === true;
       const response = await doFetch(endpoint.http, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request),
+        headers: { 'content-type': binary ? BINARY_RPC_CONTENT_TYPE : 'application/json' },
+        body: binary ? (encodeBinaryRpc(request) as BodyInit) : JSON.stringify(request),
       });
+      if (response.status === 204) return;
+      if (binary && response.headers.get('content-type')?.startsWith(BINARY_RPC_CONTENT_TYPE)) {
+        const frame = new Uint8Array(await response.arrayBuffer());
+        if (frame.length > MAX_RESPONSE_CHARS) throw new NodeRpcError('node response is too large');
+        try {
+          this.http.receive(decodeBinaryRpc(frame) as never);
+        } catch (error) {
+          throw new NodeRpcError(`node answered with a malformed binary frame: ${(error as Error).message}`);
+        }
+        return;
+      }
       const text = await response.text();
       if (text.length > MAX_RESPONSE_CHARS) throw new NodeRpcError('node response is too large');
-      if (response.status === 204) return;
       if (!response.ok && !text.startsWith('{')) throw new NodeRpcError(`node answered HTTP ${response.status}`);
       let body: unknown;
       try {
@@ -83,6 +97,20 @@ export class NodeConnection {
   async request(method: string, params: object): Promise<unknown> {
     try {
       return await this.http.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS).request(method, params as never);
+    } catch (error) {
+      throw wrapError(method, error);
+    }
+  }
+
+  /**
+   * A request whose byte strings (Uint8Array anywhere in `params`) go as raw attachments, not base64; byte
+   * strings in the answer come back as Uint8Array. Over HTTP only.
+   */
+  async requestBinary(method: string, params: object): Promise<unknown> {
+    try {
+      return await this.http
+        .timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+        .request(method, params as never, { binary: true });
     } catch (error) {
       throw wrapError(method, error);
     }

@@ -1,2 +1,3 @@
+export * from './binary.js';
 export * from './connection.js';
 export * from './wire.js';

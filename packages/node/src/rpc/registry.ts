@@ -19,6 +19,8 @@ export interface RpcContext {
   /** Who is calling (IP address), for rate limits and logs. */
   client: string;
   transport: 'http' | 'ws';
+  /** The request came framed with binary attachments (its answer goes the same way: byte strings stay bytes). */
+  binary?: boolean;
   /** Present on WebSocket connections: subscriptions live as long as it. */
   connection?: SubscriptionHost;
 }

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, encodeBinaryRpc } from '@mosaic/client';
 import type { JSONRPCResponse } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
@@ -129,21 +130,30 @@ export class RpcServer {
         stringify(this.dispatcher.error(null, RpcErrorCode.InvalidRequest, 'Request too large')),
       );
     }
-    const context: RpcContext = { client: clientOf(request), transport: 'http' };
-    const answer = await this.answer(body, context);
-    if (answer.rateLimited) return send(response, 429, 'application/json', stringify(answer.response));
+    // JSON-RPC with binary attachments (share-moving methods): the same messages, framed (client rpc/binary.ts).
+    const binary = request.headers['content-type']?.startsWith(BINARY_RPC_CONTENT_TYPE) === true;
+    const context: RpcContext = { client: clientOf(request), transport: 'http', ...(binary ? { binary } : {}) };
+    const answer = await this.answer(
+      () => (binary ? decodeBinaryRpc(body) : JSON.parse(body.toString('utf8'))),
+      context,
+    );
+    const status = answer.rateLimited ? 429 : 200;
     if (answer.response === null) {
       response.writeHead(204).end();
       return;
     }
-    send(response, 200, 'application/json', stringify(answer.response));
+    if (binary) send(response, status, BINARY_RPC_CONTENT_TYPE, Buffer.from(encodeBinaryRpc(answer.response)));
+    else send(response, status, 'application/json', stringify(answer.response));
   }
 
   /** Parses, rate-limits and dispatches one HTTP body or WebSocket message. */
-  private async answer(text: string, context: RpcContext): Promise<{ response: Response; rateLimited?: boolean }> {
+  private async answer(
+    parse: () => unknown,
+    context: RpcContext,
+  ): Promise<{ response: Response; rateLimited?: boolean }> {
     let payload: unknown;
     try {
-      payload = JSON.parse(text);
+      payload = parse();
     } catch {
       return { response: this.dispatcher.parseError() };
     }
@@ -214,7 +224,7 @@ export class RpcServer {
       const text = isBinary ? Buffer.from(data as Buffer).toString('utf8') : String(data);
       queue = queue
         .then(async () => {
-          const { response } = await this.answer(text, context);
+          const { response } = await this.answer(() => JSON.parse(text), context);
           if (response !== null) deliver(response);
         })
         .catch((error: unknown) => this.options.logger.error({ err: String(error) }, 'WebSocket handler failed'));
@@ -228,8 +238,8 @@ export class RpcServer {
   }
 }
 
-/** The body as text, or undefined when it exceeds `limit` bytes (the rest is not read). */
-function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+/** The body, or undefined when it exceeds `limit` bytes (the rest is not read). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     request.resume();
@@ -251,15 +261,17 @@ function readBody(request: IncomingMessage, limit: number): Promise<string | und
       chunks.push(chunk);
     });
     request.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     request.on('error', reject);
   });
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  response.end(body);
+function send(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  // Encoded once: Buffer.byteLength and then end() would each encode a string body.
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  response.writeHead(status, { 'content-type': type, 'content-length': bytes.length });
+  response.end(bytes);
 }
 
 function clientOf(request: IncomingMessage): string {

@@ -32,8 +32,9 @@ export const StorageErrorCode = {
   NotEnoughMembers: -32024,
 } as const;
 
-/** Base64 of one member's envelope of one segment (16 bytes per element, plus the envelope's 73). */
-const MAX_ENVELOPE_B64 = 4 * Math.ceil((16 * SEGMENT_ELEMENTS + 73) / 3);
+/** One member's envelope of one segment (16 bytes per element, plus the envelope's 73), and its base64. */
+const MAX_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + 73;
+const MAX_ENVELOPE_B64 = 4 * Math.ceil(MAX_ENVELOPE_BYTES / 3);
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
 
 const storeParams = z.strictObject({
@@ -56,9 +57,13 @@ const storeParams = z.strictObject({
     .array(
       z.strictObject({
         member: z.number().int().min(1).max(MAX_STORAGE_N),
+        // Base64 in JSON, or raw bytes when the request came framed with binary attachments (rpc/binary.ts).
         // The alphabet is checked while decoding (decodeBase64): a regular expression over 700 KB costs more
         // than the decoding itself.
-        envelope: z.string().max(MAX_ENVELOPE_B64, 'envelope too large'),
+        envelope: z.union([
+          z.string().max(MAX_ENVELOPE_B64, 'envelope too large'),
+          z.instanceof(Uint8Array).refine((b) => b.length <= MAX_ENVELOPE_BYTES, 'envelope too large'),
+        ]),
       }),
     )
     .min(1)
@@ -93,7 +98,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         if (member > params.n)
           throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} exceeds n = ${params.n}`);
         if (envelopes.has(member)) throw new RpcError(RpcErrorCode.InvalidParams, `member ${member} appears twice`);
-        envelopes.set(member, decodeBase64(envelope, member));
+        envelopes.set(member, typeof envelope === 'string' ? decodeBase64(envelope, member) : envelope);
       }
       const { shares: _shares, ...header } = params;
       const outcomes = await service.forwardStore(header, envelopes).catch(rethrow);
@@ -125,7 +130,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
     name: 'mosaic_loadData',
     description: "Asks the pointer's storage committee for its shares of one segment, sealed to the requester",
     params: loadParams,
-    handler: async (params) => {
+    handler: async (params, context) => {
       const { record, outcomes, epoch } = await service.forwardLoad(params).catch(rethrow);
       const answered = outcomes.filter((o) => o.ok);
       if (answered.length < params.request.t + 1) {
@@ -151,7 +156,8 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
             ? {
                 member: o.member,
                 operator: o.operator,
-                envelope: Buffer.from(o.envelope).toString('base64'),
+                // Raw bytes to a binary-framed request, base64 in JSON.
+                envelope: context.binary ? o.envelope : Buffer.from(o.envelope).toString('base64'),
                 ...(o.digest ? { digest: true } : {}),
               }
             : { member: o.member, operator: o.operator, error: `${o.kind}: ${o.error}` },
