@@ -48,9 +48,13 @@ export async function run(record: Record): Promise<void> {
     await client.data.load(warm.pointer, { concurrency: 6 });
 
     const data = new Uint8Array(randomBytes(SIZE));
+    // MOSAIC_BENCH_STAGES=1: marks the store's window on stderr (to account CPU per process over it).
+    const stage = (what: string) => process.env.MOSAIC_BENCH_STAGES && console.error(`${what} window (storage) at ${process.hrtime.bigint() / 1000n} µs`);
+    stage('store starts');
     let start = performance.now();
     const stored = await client.data.store(data, { dataType: 1, concurrency: 6 });
     const storeSeconds = (performance.now() - start) / 1000;
+    stage('store ends');
     record({ name: 'storage.store.mbps', value: SIZE / MB / storeSeconds, unit: 'MB/s to store 10 MB, (5, 2)' });
 
     start = performance.now();

@@ -21,7 +21,6 @@ import {
   type DataLayout,
   dataDomain,
   digestContext,
-  expandShareSeed,
   LOAD_TYPES,
   type LoadRequest,
   layoutElements,
@@ -968,25 +967,7 @@ export class StorageService {
       throw new StorageError('bad-request', 'the share envelope does not open for this member and context');
     }
     const expected = segmentElements(record.size, h.segment, layout);
-    let share: Uint32Array;
-    try {
-      // Members 1..t receive the seed their share expands from (format.ts, shareSeeded).
-      share =
-        plain.length === SHARE_SEED_BYTES && h.member <= h.t
-          ? expandShareSeed(plain, expected, nodeAead)
-          : shareFromBytes(plain, 'share');
-    } catch (error) {
-      throw new StorageError('bad-request', (error as Error).message);
-    } finally {
-      plain.fill(0);
-    }
-    if (vec.size(share) !== expected) {
-      throw new StorageError(
-        'bad-request',
-        `the share has ${vec.size(share)} elements, segment ${h.segment} needs ${expected}`,
-      );
-    }
-    await this.shares.put({
+    const kept = {
       pointer,
       epoch: record.storedAtEpoch,
       member: h.member,
@@ -996,8 +977,29 @@ export class StorageService {
       size: record.size,
       layout,
       storedAt: Date.now(),
-      share,
-    });
+    };
+    try {
+      if (plain.length === SHARE_SEED_BYTES && h.member <= h.t) {
+        // Members 1..t receive the seed their share expands from (format.ts, shareSeeded), and keep it as such.
+        await this.shares.put({ ...kept, seed: plain, elements: expected });
+      } else {
+        let share: Uint32Array;
+        try {
+          share = shareFromBytes(plain, 'share');
+        } catch (error) {
+          throw new StorageError('bad-request', (error as Error).message);
+        }
+        if (vec.size(share) !== expected) {
+          throw new StorageError(
+            'bad-request',
+            `the share has ${vec.size(share)} elements, segment ${h.segment} needs ${expected}`,
+          );
+        }
+        await this.shares.put({ ...kept, share });
+      }
+    } finally {
+      plain.fill(0);
+    }
     this.options.logger.debug({ pointer, segment: h.segment, member: h.member }, 'data share stored');
     return new Uint8Array([1]);
   }

@@ -12,15 +12,19 @@
  * The layout (packed bytes or one int64 per element, client format.ts) fixes the element count of every
  * segment and tells whether a secret contract may take the data as an input. Records written before it
  * existed ("MDS1", 74 bytes of header) are read as packed.
+ *
+ * Members 1..t of a store receive a 32-byte seed their share expands from (client format.ts, shareSeeded): they
+ * keep the seed ("MDSS", same header, the seed as plaintext) and expand it when the share is read. That saves
+ * them sealing and writing the whole share, and the network about t/n of the bytes a store would keep.
  */
 import { randomBytes } from 'node:crypto';
-import { DATA_LAYOUTS, type DataLayout } from '@mosaic/client';
+import { DATA_LAYOUTS, type DataLayout, expandShareSeed, SHARE_SEED_BYTES } from '@mosaic/client';
 import { type FieldVector, vec } from '@mosaic/mpc';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hex } from 'viem';
 import type { Namespace, Store, WriteBatch } from '../store/store.js';
-import { chachaOpen, chachaSeal } from './cipher.js';
+import { chachaOpen, chachaSeal, nodeAead } from './cipher.js';
 
 export interface ShareRecord {
   pointer: Hex;
@@ -39,12 +43,16 @@ export interface ShareRecord {
   share: FieldVector;
 }
 
+/** A share kept as the seed it expands from (`elements` long): what members 1..t of a store hold. */
+export type SeededShareRecord = Omit<ShareRecord, 'share'> & { seed: Uint8Array; elements: number };
+
 export class ShareStoreError extends Error {
   override name = 'ShareStoreError';
 }
 
 const MAGIC_V1 = new TextEncoder().encode('MDS1');
 const MAGIC = new TextEncoder().encode('MDS2');
+const MAGIC_SEEDED = new TextEncoder().encode('MDSS');
 const HEADER_V1 = 74;
 const HEADER = 75;
 const NONCE = 12;
@@ -100,7 +108,7 @@ export class ShareStore {
   }
 
   /** Stores a record durably (group-committed with the other writes in flight). */
-  async put(record: ShareRecord): Promise<number> {
+  async put(record: ShareRecord | SeededShareRecord): Promise<number> {
     const sealed = this.seal(record);
     await this.commits.write((batch) => batch.put(this.records, keyOf(record.pointer, record.segment), sealed));
     return sealed.length;
@@ -155,10 +163,15 @@ export class ShareStore {
     return total;
   }
 
-  seal(record: ShareRecord): Uint8Array {
-    const header = encodeHeader(record);
+  seal(record: ShareRecord | SeededShareRecord): Uint8Array {
+    const seeded = 'seed' in record;
+    if (seeded && record.seed.length !== SHARE_SEED_BYTES) throw new ShareStoreError('a share seed is 32 bytes');
+    const header = encodeHeader(record, seeded ? record.elements : vec.size(record.share));
+    if (seeded) header.set(MAGIC_SEEDED, 0);
     const nonce = randomBytes(NONCE);
-    const plain = new Uint8Array(record.share.buffer, record.share.byteOffset, record.share.byteLength);
+    const plain = seeded
+      ? record.seed
+      : new Uint8Array(record.share.buffer, record.share.byteOffset, record.share.byteLength);
     const sealed = chachaSeal(this.key, nonce, header, plain);
     const out = new Uint8Array(HEADER + NONCE + sealed.length);
     out.set(header, 0);
@@ -186,9 +199,16 @@ export class ShareStore {
     } catch {
       throw new ShareStoreError('stored share fails authentication (corrupted or tampered on disk)');
     }
-    if (plain.length !== 16 * record.elements) throw new ShareStoreError('stored share has the wrong length');
-    const share = new Uint32Array(plain.length / 4);
-    new Uint8Array(share.buffer).set(plain);
+    let share: Uint32Array;
+    if (isMagic(bytes, MAGIC_SEEDED)) {
+      if (plain.length !== SHARE_SEED_BYTES) throw new ShareStoreError('stored share seed has the wrong length');
+      share = expandShareSeed(plain, record.elements, nodeAead);
+      plain.fill(0);
+    } else {
+      if (plain.length !== 16 * record.elements) throw new ShareStoreError('stored share has the wrong length');
+      share = new Uint32Array(plain.length / 4);
+      new Uint8Array(share.buffer).set(plain);
+    }
     if (vec.firstNonCanonical(share) >= 0) throw new ShareStoreError('stored share holds a non-canonical element');
     const { elements: _elements, ...rest } = record;
     return { ...rest, share };
@@ -199,7 +219,7 @@ export function keyOf(pointer: Hex, segment: number): string {
   return `${pointer.toLowerCase()}:${segment.toString(16).padStart(8, '0')}`;
 }
 
-function encodeHeader(r: ShareRecord): Uint8Array {
+function encodeHeader(r: Omit<ShareRecord, 'share'>, elements: number): Uint8Array {
   const out = new Uint8Array(HEADER);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -210,7 +230,7 @@ function encodeHeader(r: ShareRecord): Uint8Array {
   view.setUint16(48, r.t);
   view.setUint32(50, r.segment);
   view.setBigUint64(54, BigInt(r.size));
-  view.setUint32(62, vec.size(r.share));
+  view.setUint32(62, elements);
   view.setBigUint64(66, BigInt(r.storedAt));
   out[74] = r.layout;
   return out;
@@ -218,7 +238,9 @@ function encodeHeader(r: ShareRecord): Uint8Array {
 
 function decodeHeader(header: Uint8Array): Omit<ShareRecord, 'share'> & { elements: number } {
   const v1 = isMagic(header, MAGIC_V1);
-  if (!v1 && !isMagic(header, MAGIC)) throw new ShareStoreError('stored share has a bad header');
+  if (!v1 && !isMagic(header, MAGIC) && !isMagic(header, MAGIC_SEEDED)) {
+    throw new ShareStoreError('stored share has a bad header');
+  }
   const layout = v1 ? DATA_LAYOUTS.packed : header[74];
   if (layout !== DATA_LAYOUTS.packed && layout !== DATA_LAYOUTS.int64) {
     throw new ShareStoreError('stored share has an unknown layout');
