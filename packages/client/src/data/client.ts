@@ -248,11 +248,14 @@ export class DataClient {
       });
       await Promise.all(
         prepared.map(async ({ segment, envelopes, shareHashes }) => {
-          // One call per member's envelope (about 500 KB for a full share, as a raw attachment), all in
-          // parallel; the gateway forwards each to its member.
+          // One call per full share (about 500 KB, as a raw attachment; a node takes 1 MiB per request by
+          // default), all in parallel, the seeds of members 1..t riding with the first; the gateway forwards each
+          // envelope to its member.
+          const groups = envelopes.slice(t).map((e, i) => [{ member: t + 1 + i, envelope: e }]);
+          groups[0]!.unshift(...envelopes.slice(0, t).map((e, i) => ({ member: i + 1, envelope: e })));
           const answers = await Promise.all(
-            envelopes.map(
-              (e, i) =>
+            groups.map(
+              (shares) =>
                 this.node.requestBinary('mosaic_storeData', {
                   pointer,
                   n,
@@ -264,7 +267,7 @@ export class DataClient {
                   expiresAt: Number(expiresAt),
                   shareHashes,
                   signature,
-                  shares: [{ member: i + 1, envelope: e }],
+                  shares,
                 }) as Promise<{ stored?: MemberAnswer[] }>,
             ),
           );
