@@ -6,17 +6,18 @@
  *   storage.load.mbps   MB/s from load() to the verified data (signed request, every member's checks and
  *                       sealed answer, consistency check of all five shares, SHA-256 pointer check)
  *   storage.overhead    bytes held at rest across the five nodes per byte of data (read from their stores)
- * The client runs in this process with node:crypto's ChaCha20-Poly1305 (`nodeAead`); the default @noble AEAD is
- * measured too (storage.store.mbps.noble), as a browser would run it.
+ * The client runs in this process with node:crypto's X25519 and ChaCha20-Poly1305 (`nodeX25519`, `nodeAead`, as
+ * the CLI does); the defaults (Web Crypto's X25519, the @noble AEAD) are measured too (storage.*.mbps.noble), as a
+ * browser would run them.
  */
 import '../src/shim.js';
 import { randomBytes } from 'node:crypto';
-import { MosaicClient, nobleAead, type XChaChaAead } from '@mosaic/client';
+import { MosaicClient, nobleAead, type X25519Provider, type XChaChaAead } from '@mosaic/client';
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
-import { nodeAead } from '../src/storage/cipher.js';
+import { nodeAead, nodeX25519 } from '../src/storage/cipher.js';
 import { ShareStore } from '../src/storage/share-store.js';
 import { Store } from '../src/store/store.js';
 import { startLocalNetwork } from '../src/testing/network.js';
@@ -33,14 +34,14 @@ export async function run(record: Record): Promise<void> {
     await ledger.advanceEpoch();
     const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 3 });
     await ledger.fundMos(account.address);
-    const connect = (aead: XChaChaAead) =>
+    const connect = (crypto: { x25519?: X25519Provider; aead: XChaChaAead }) =>
       MosaicClient.connect({
         chain: { rpcUrl: ledger.url, account: bytesToHex(account.getHdKey().privateKey!) },
         addresses: ledger.addresses,
         node: nodes[0]!.rpcUrl(),
-        aead,
+        ...crypto,
       });
-    const client = await connect(nodeAead);
+    const client = await connect({ x25519: nodeX25519, aead: nodeAead });
     // Warm-up (JIT, connections, the fee deposit's approval, the nodes' heaps): 2 MB, several batches of segments
     // through the same paths as the measured runs. With 500 KB only, the first 10 MB store measured the nodes'
     // warm-up too (it ran at about half the speed of the second, @noble, one).
@@ -48,8 +49,10 @@ export async function run(record: Record): Promise<void> {
     await client.data.load(warm.pointer, { concurrency: 6 });
 
     const data = new Uint8Array(randomBytes(SIZE));
-    // MOSAIC_BENCH_STAGES=1: marks the store's window on stderr (to account CPU per process over it).
-    const stage = (what: string) => process.env.MOSAIC_BENCH_STAGES && console.error(`${what} window (storage) at ${process.hrtime.bigint() / 1000n} µs`);
+    // MOSAIC_BENCH_STAGES=1: marks the store's and the load's windows on stderr (to account CPU per process over it).
+    const stage = (what: string) =>
+      process.env.MOSAIC_BENCH_STAGES &&
+      console.error(`${what} window (storage) at ${process.hrtime.bigint() / 1000n} µs`);
     stage('store starts');
     let start = performance.now();
     const stored = await client.data.store(data, { dataType: 1, concurrency: 6 });
@@ -57,28 +60,30 @@ export async function run(record: Record): Promise<void> {
     stage('store ends');
     record({ name: 'storage.store.mbps', value: SIZE / MB / storeSeconds, unit: 'MB/s to store 10 MB, (5, 2)' });
 
+    stage('load starts');
     start = performance.now();
     const loaded = await client.data.load(stored.pointer, { concurrency: 6 });
     const loadSeconds = (performance.now() - start) / 1000;
+    stage('load ends');
     if (loaded.data.encoding !== 'bytes' || Buffer.compare(loaded.data.value, data) !== 0) {
       throw new Error('loaded data differs');
     }
     record({ name: 'storage.load.mbps', value: SIZE / MB / loadSeconds, unit: 'MB/s to load it back, verified' });
 
-    const noble = await connect(nobleAead);
+    const noble = await connect({ aead: nobleAead });
     start = performance.now();
     const viaNoble = await noble.data.store(data, { dataType: 1, concurrency: 6 });
     record({
       name: 'storage.store.mbps.noble',
       value: SIZE / MB / ((performance.now() - start) / 1000),
-      unit: 'MB/s, client AEAD @noble (browser)',
+      unit: 'MB/s, client X25519 Web Crypto, AEAD @noble (browser)',
     });
     start = performance.now();
     await noble.data.load(viaNoble.pointer, { concurrency: 6 });
     record({
       name: 'storage.load.mbps.noble',
       value: SIZE / MB / ((performance.now() - start) / 1000),
-      unit: 'MB/s, client AEAD @noble (browser)',
+      unit: 'MB/s, client X25519 Web Crypto, AEAD @noble (browser)',
     });
 
     // Bytes at rest for the 10 MB data set: stop the nodes, read each store.

@@ -1,4 +1,4 @@
-export { chachaOpen, chachaSeal, nodeAead } from './cipher.js';
+export { chachaOpen, chachaSeal, nodeAead, nodeX25519 } from './cipher.js';
 export { registerStorageMethods, StorageErrorCode } from './rpc.js';
 export {
   describe as describeStorageError,
