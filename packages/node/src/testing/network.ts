@@ -128,7 +128,9 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       for (const { node, time, line } of lines) {
         const { level: _l, time: _t, service: _s, pid: _p, hostname: _h, msg, ...rest } = line;
         const fields = JSON.stringify(rest).slice(0, 300);
-        const key = /handover/.test(String(msg)) ? undefined : `${node}|${msg}|${fields.replace(/0x[0-9a-f]+|\d+/g, '#')}`;
+        const key = /handover/.test(String(msg))
+          ? undefined
+          : `${node}|${msg}|${fields.replace(/0x[0-9a-f]+|\d+/g, '#')}`;
         const seen = key === undefined ? undefined : byKey.get(key);
         if (seen) {
           seen.count++;
