@@ -5,11 +5,15 @@
  */
 import { MosaicClient } from '@mosaic/client';
 import { advanceAnvilEpoch, epochsAbi, type MosaicAddresses, mosaicTokenAbi } from '@mosaic/contracts';
+import { type CompiledContract, type ContractDefinition, compile, type FunctionMap } from '@mosaic/lang';
 import {
+  type Abi,
   type Account,
+  type Address,
   type Chain,
   createPublicClient,
   createWalletClient,
+  getAddress,
   type Hex,
   http,
   type PublicClient,
@@ -125,6 +129,54 @@ export class Network {
   async confirm(hash: Hex): Promise<void> {
     const receipt = await this.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== 'success') throw new Error(`transaction ${hash} reverted`);
+  }
+
+  /**
+   * Deploys an Ethereum contract that a secret contract's receipts call (`constructor(...args)`, then
+   * `bind(contractId)` by the same account), and the secret contract `secretContract(address)` that names it,
+   * with the connection's account. The secret contract is active from the next epoch.
+   */
+  async deployBound<Fns extends FunctionMap>(options: {
+    name: string;
+    abi: Abi;
+    bytecode: Hex;
+    args: readonly unknown[];
+    secretContract: (address: Address) => ContractDefinition<Fns>;
+  }): Promise<{ address: Address; compiled: CompiledContract<Fns>; contractId: bigint; client: MosaicClient }> {
+    const owner = this.owner;
+    const wallet = createWalletClient({
+      account: owner,
+      chain: this.chain,
+      transport: http(this.connection.chainRpcUrl),
+    });
+    const hash = await wallet.deployContract({
+      account: owner,
+      chain: this.chain,
+      abi: options.abi,
+      bytecode: options.bytecode,
+      args: options.args,
+    });
+    const deployed = await this.publicClient.waitForTransactionReceipt({ hash });
+    if (deployed.status !== 'success' || !deployed.contractAddress)
+      throw new Error(`${options.name} deployment failed`);
+    const address = getAddress(deployed.contractAddress);
+    this.log(`${options.name} deployed at ${address}`);
+    // The secret contract's code names the address; the Ethereum contract is bound to the secret contract's id.
+    const compiled = compile(options.secretContract(address));
+    const client = await this.connect(this.connection.accountKey);
+    const { contractId } = await client.deploy(compiled, this.committee);
+    await this.confirm(
+      await wallet.writeContract({
+        account: owner,
+        chain: this.chain,
+        address,
+        abi: options.abi,
+        functionName: 'bind',
+        args: [contractId],
+      }),
+    );
+    this.log(`deployed ${compiled.name} as secret contract ${contractId}, bound to ${options.name}`);
+    return { address, compiled, contractId, client };
   }
 
   async currentEpoch(): Promise<bigint> {

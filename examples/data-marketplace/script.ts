@@ -8,8 +8,7 @@
  */
 import { TaskFailedError } from '@mosaic/client';
 import { mosaicTokenAbi, tasksAbi } from '@mosaic/contracts';
-import { compile } from '@mosaic/lang';
-import { type Address, createWalletClient, formatEther, getAddress, type Hex, http, numberToHex } from 'viem';
+import { type Address, createWalletClient, formatEther, type Hex, http, numberToHex } from 'viem';
 import { mainIf } from '../common/cli.js';
 import { type Connection, Network, type User } from '../common/connection.js';
 import { COUNT, dataMarketplace, ROWS, SELLERS } from './contract.js';
@@ -127,39 +126,17 @@ export async function run(
   const network = await Network.open(connection);
   try {
     const { addresses } = connection;
-    const owner = network.owner;
-    const wallet = createWalletClient({
-      account: owner,
-      chain: network.chain,
-      transport: http(connection.chainRpcUrl),
-    });
-    const deployHash = await wallet.deployContract({
-      account: owner,
-      chain: network.chain,
+    const {
+      address: marketplace,
+      compiled,
+      contractId,
+    } = await network.deployBound({
+      name: 'Marketplace',
       abi: marketplaceAbi,
       bytecode: marketplaceBytecode,
       args: [addresses.token, addresses.tasks],
+      secretContract: dataMarketplace,
     });
-    const deployed = await network.publicClient.waitForTransactionReceipt({ hash: deployHash });
-    if (deployed.status !== 'success' || !deployed.contractAddress) throw new Error('Marketplace deployment failed');
-    const marketplace = getAddress(deployed.contractAddress);
-    network.log(`Marketplace deployed at ${marketplace}`);
-
-    // The secret contract's code names the marketplace; the marketplace is bound to the contract's id.
-    const compiled = compile(dataMarketplace(marketplace));
-    const operator = await network.connect(connection.accountKey);
-    const { contractId } = await operator.deploy(compiled, network.committee);
-    await network.confirm(
-      await wallet.writeContract({
-        account: owner,
-        chain: network.chain,
-        address: marketplace,
-        abi: marketplaceAbi,
-        functionName: 'bind',
-        args: [contractId],
-      }),
-    );
-    network.log(`deployed DataMarketplace as secret contract ${contractId}, bound to the marketplace`);
     network.log(`active from epoch ${await network.nextEpoch()}`);
 
     // The buyer needs MOS for two escrows and the task fees; the sellers for their storage fees.

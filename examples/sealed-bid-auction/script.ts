@@ -5,8 +5,7 @@
  * back from the chain. Run by hand: `node examples/dist/sealed-bid-auction/script.js` (see README.md).
  */
 import { auctionSettlementAbi, auctionSettlementBytecode } from '@mosaic/contracts';
-import { compile } from '@mosaic/lang';
-import { type Address, createWalletClient, getAddress, http } from 'viem';
+import type { Address } from 'viem';
 import { mainIf } from '../common/cli.js';
 import { type Connection, inParallel, Network } from '../common/connection.js';
 import { sealedBidAuction } from './contract.js';
@@ -36,40 +35,18 @@ export async function run(
 ): Promise<AuctionResult> {
   const network = await Network.open(connection);
   try {
-    const owner = network.owner;
-    const wallet = createWalletClient({
-      account: owner,
-      chain: network.chain,
-      transport: http(connection.chainRpcUrl),
-    });
-    const deployHash = await wallet.deployContract({
-      account: owner,
-      chain: network.chain,
+    const {
+      address: settlement,
+      compiled,
+      contractId,
+      client,
+    } = await network.deployBound({
+      name: 'AuctionSettlement',
       abi: auctionSettlementAbi,
       bytecode: auctionSettlementBytecode,
       args: [connection.addresses.tasks],
+      secretContract: sealedBidAuction,
     });
-    const deployed = await network.publicClient.waitForTransactionReceipt({ hash: deployHash });
-    if (deployed.status !== 'success' || !deployed.contractAddress)
-      throw new Error('AuctionSettlement deployment failed');
-    const settlement = getAddress(deployed.contractAddress);
-    network.log(`AuctionSettlement deployed at ${settlement}`);
-
-    // The secret contract's code names the settlement address; the settlement is bound to the contract's id.
-    const compiled = compile(sealedBidAuction(settlement));
-    const client = await network.connect(connection.accountKey);
-    const { contractId } = await client.deploy(compiled, network.committee);
-    await network.confirm(
-      await wallet.writeContract({
-        account: owner,
-        chain: network.chain,
-        address: settlement,
-        abi: auctionSettlementAbi,
-        functionName: 'bind',
-        args: [contractId],
-      }),
-    );
-    network.log(`deployed SealedBidAuction as secret contract ${contractId}, bound to the settlement`);
     network.log(`active from epoch ${await network.nextEpoch()}`);
 
     const bidders = await network.users(bids.map(([name]) => name));

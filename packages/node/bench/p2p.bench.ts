@@ -16,7 +16,7 @@ import { sha256 } from 'multiformats/hashes/sha2';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
 import { startLedger } from '../src/testing/chain.js';
-import { startNodeProcess, stepDone } from '../src/testing/node-process.js';
+import { localNodeArgs, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 import { type SessionRequest, spawnWorker, toBase64, type Worker } from '../test/processes.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;
@@ -117,16 +117,7 @@ async function idleNodeRss(): Promise<number> {
   const ledger = await startLedger();
   const dataDir = await mkdtemp(join(tmpdir(), 'mosaic-bench-node-'));
   const node = startNodeProcess([
-    '--data-dir',
-    dataDir,
-    '--chain-rpc',
-    ledger.url,
-    '--deployment',
-    ledger.deploymentFile,
-    '--rpc-port',
-    '0',
-    '--min-connections',
-    '0',
+    ...localNodeArgs({ dataDir, chainRpc: ledger.url, deploymentFile: ledger.deploymentFile, minConnections: 0 }),
     '--log-level',
     'info',
   ]);

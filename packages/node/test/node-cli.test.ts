@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { type Address, keccak256, toHex } from 'viem';
 import { LIFECYCLE_STEPS } from '../src/lifecycle/steps.js';
 import { startLedger, type TestLedger } from '../src/testing/chain.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
+import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/src/bin.js', import.meta.url));
 const run = promisify(execFile);
@@ -50,18 +50,7 @@ describe('mosaic node (CLI) against a local anvil', { timeout: 180_000 }, () => 
   };
   const launch = (dataDir: string, extra: string[] = []) => {
     const node = startNodeProcess([
-      '--data-dir',
-      dataDir,
-      '--chain-rpc',
-      ledger.url,
-      '--deployment',
-      ledger.deploymentFile,
-      '--rpc-port',
-      '0',
-      '--confirmations',
-      '0',
-      '--min-connections',
-      '1',
+      ...localNodeArgs({ dataDir, chainRpc: ledger.url, deploymentFile: ledger.deploymentFile }),
       ...extra,
     ]);
     nodes.push(node);

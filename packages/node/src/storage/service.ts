@@ -272,7 +272,12 @@ export class StorageService {
     }
     for (const [protocol, handle] of handlers) {
       this.stops.push(
-        await serveChannel(host, protocol, (bytes, peer) => this.remote(() => handle(bytes, peer)), serveOptions),
+        await serveChannel(
+          host,
+          protocol,
+          (bytes, peer) => answerRemote(this.options.logger, 'storage request failed', () => handle(bytes, peer)),
+          serveOptions,
+        ),
       );
     }
     await this.pruneNonces().catch(() => {});
@@ -886,16 +891,6 @@ export class StorageService {
 
   // ----- member -----
 
-  private async remote(run: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    try {
-      return await run();
-    } catch (error) {
-      const { kind, error: message } = describe(error);
-      if (!(error instanceof StorageError)) this.options.logger.warn({ err: String(error) }, 'storage request failed');
-      throw new RemoteError(`${kind}: ${message}`);
-    }
-  }
-
   /** A member's share of a segment arrives: check everything, then store it encrypted at rest. */
   async onStore(bytes: Uint8Array, _peer: PeerId): Promise<Uint8Array> {
     const { header: raw, body: envelope } = unframe(bytes);
@@ -1204,6 +1199,20 @@ const KINDS = new Set<string>([
 ]);
 
 /** An error as (kind, message): a member's RemoteError `kind: message`, a local StorageError, or unavailable. */
+/**
+ * Runs a storage member's handler for a peer's request; a failure goes back as a RemoteError named by its kind
+ * (an unexpected one, not a StorageError, is logged here under `what`).
+ */
+export async function answerRemote(logger: Logger, what: string, run: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  try {
+    return await run();
+  } catch (error) {
+    const { kind, error: message } = describe(error);
+    if (!(error instanceof StorageError)) logger.warn({ err: String(error) }, what);
+    throw new RemoteError(`${kind}: ${message}`);
+  }
+}
+
 export function describe(error: unknown): { kind: StorageFailure; error: string } {
   if (error instanceof StorageError) return { kind: error.kind, error: error.message };
   if (error instanceof RemoteError) {

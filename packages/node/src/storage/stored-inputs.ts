@@ -54,7 +54,15 @@ import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { TaskBook, TaskEntry } from '../tasks/task-book.js';
 import { nodeAead } from './cipher.js';
-import { describe, frame, StorageError, type StorageFailure, type StorageService, unframe } from './service.js';
+import {
+  answerRemote,
+  describe,
+  frame,
+  StorageError,
+  type StorageFailure,
+  type StorageService,
+  unframe,
+} from './service.js';
 import { ShareStoreError } from './share-store.js';
 
 export const RESHARE_PROTOCOL = '/mosaic/data/reshare/1.0.0';
@@ -116,11 +124,16 @@ export class StoredInputs {
   async start(): Promise<void> {
     const { host, logger } = this.o;
     this.stops.push(
-      await serve(host, RESHARE_PROTOCOL, (bytes, peer) => this.remote(() => this.onRequest(bytes, peer)), {
-        maxRequestBytes: MAX_BUNDLE_BYTES + MAX_HEADER_BYTES,
-        timeoutMs: 30_000,
-        logger,
-      }),
+      await serve(
+        host,
+        RESHARE_PROTOCOL,
+        (bytes, peer) => answerRemote(this.o.logger, 'reshare request failed', () => this.onRequest(bytes, peer)),
+        {
+          maxRequestBytes: MAX_BUNDLE_BYTES + MAX_HEADER_BYTES,
+          timeoutMs: 30_000,
+          logger,
+        },
+      ),
     );
   }
 
@@ -252,16 +265,6 @@ export class StoredInputs {
   }
 
   // ----- storage side -----
-
-  private async remote(run: () => Promise<Uint8Array>): Promise<Uint8Array> {
-    try {
-      return await run();
-    } catch (error) {
-      const { kind, error: message } = describe(error);
-      if (!(error instanceof StorageError)) this.o.logger.warn({ err: String(error) }, 'reshare request failed');
-      throw new RemoteError(`${kind}: ${message}`);
-    }
-  }
 
   /** A compute member asks for this storage member's sub-share of a stored input: check everything, answer. */
   async onRequest(bytes: Uint8Array, peer: PeerId): Promise<Uint8Array> {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Address } from 'viem';
 import { startLedger, type TestLedger } from './chain.js';
-import { type NodeProcess, rpc, startNodeProcess, stepDone } from './node-process.js';
+import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from './node-process.js';
 
 const CLI = fileURLToPath(new URL('../../../../cli/dist/src/bin.js', import.meta.url));
 const run = promisify(execFile);
@@ -60,18 +60,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   let bootstrap: string | undefined;
   const nodeArgs = (dataDir: string, bootstrapFrom: string | undefined): string[] => [
     ...(configFile ? ['--config', configFile] : []),
-    '--data-dir',
-    dataDir,
-    '--chain-rpc',
-    ledger.url,
-    '--deployment',
-    ledger.deploymentFile,
-    '--rpc-port',
-    '0',
-    '--confirmations',
-    '0',
-    '--min-connections',
-    '1',
+    ...localNodeArgs({ dataDir, chainRpc: ledger.url, deploymentFile: ledger.deploymentFile }),
     '--register',
     // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
     ...(logLevel ? ['--log-level', logLevel] : []),

@@ -37,6 +37,32 @@ function installExitHook(): void {
   }
 }
 
+/**
+ * `mosaic node` flags for a node of a local test chain: its data directory, the chain and its deployment file, an
+ * ephemeral RPC port and no confirmations to wait; `minConnections` 1 unless given.
+ */
+export function localNodeArgs(options: {
+  dataDir: string;
+  chainRpc: string;
+  deploymentFile: string;
+  minConnections?: number;
+}): string[] {
+  return [
+    '--data-dir',
+    options.dataDir,
+    '--chain-rpc',
+    options.chainRpc,
+    '--deployment',
+    options.deploymentFile,
+    '--rpc-port',
+    '0',
+    '--confirmations',
+    '0',
+    '--min-connections',
+    String(options.minConnections ?? 1),
+  ];
+}
+
 export function startNodeProcess(args: string[], env: Record<string, string> = {}): NodeProcess {
   // MOSAIC_NODE_EXEC_ARGS passes Node options to every node process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const execArgs = process.env.MOSAIC_NODE_EXEC_ARGS?.split(' ').filter(Boolean) ?? [];
