@@ -16,10 +16,10 @@ import { MosaicClient, nobleAead, type X25519Provider, type XChaChaAead } from '
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
+import { nodeAead, nodeX25519 } from '../src/crypto/node-crypto.js';
+import { Store } from '../src/db/store.js';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
-import { nodeAead, nodeX25519 } from '../src/storage/cipher.js';
 import { ShareStore } from '../src/storage/share-store.js';
-import { Store } from '../src/store/store.js';
 import { startLocalNetwork } from '../src/testing/network.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;

@@ -39,6 +39,8 @@ export { SecretContractIndex, type SecretContractRecord } from './chain/secret-c
 export { ConfigError, ENVIRONMENT, type LoadConfigOptions, loadConfig, parseConfig } from './config/load.js';
 export { type NodeConfig, type NodeConfigInput, nodeConfigSchema } from './config/schema.js';
 export { CODE_PROTOCOL, CodeError, CodeService, codeCid, codeHashOf, MAX_CODE_BYTES } from './content/code.js';
+export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './db/codecs.js';
+export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './db/store.js';
 export { WrongPassphraseError } from './keys/encryption.js';
 export {
   createKeys,
@@ -53,19 +55,11 @@ export { stopOnSignals } from './lifecycle/signals.js';
 export { LIFECYCLE_STEPS, Lifecycle, type StepName, type StepState, type StepStatus } from './lifecycle/steps.js';
 export { createLogger, type Logger } from './log.js';
 export { NodeMetrics } from './metrics/metrics.js';
-export {
-  type IsMember,
-  MpcStreams,
-  type MpcStreamsOptions,
-  type Refusal,
-  type SessionOptions,
-  sessionKey,
-} from './mpc/libp2p-transport.js';
-export { PROTOCOL as MPC_PROTOCOL } from './mpc/wire.js';
 export { MosaicNode, type StartNodeOptions } from './node.js';
 export { type BootstrapOptions, type BootstrapResult, bootstrap } from './p2p/bootstrap.js';
 export { ConnectionKeeper } from './p2p/discovery.js';
 export { codeRecordKey, createHost, type Host, type HostOptions, MOSAIC_DHT_PROTOCOL } from './p2p/host.js';
+export { PROTOCOL as MPC_PROTOCOL } from './p2p/wire.js';
 export { RpcError, RpcErrorCode } from './rpc/errors.js';
 export {
   parseParams,
@@ -77,9 +71,15 @@ export {
   schemas as rpcSchemas,
 } from './rpc/registry.js';
 export { RpcServer, type RpcServerOptions, stringify as rpcStringify } from './rpc/server.js';
+export {
+  type IsMember,
+  MpcStreams,
+  type MpcStreamsOptions,
+  type Refusal,
+  type SessionOptions,
+  sessionKey,
+} from './sessions/libp2p-transport.js';
 export * from './storage/index.js';
-export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './store/codecs.js';
-export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './store/store.js';
 export {
   TASK_BUNDLE_PROTOCOL,
   TASK_RESULT_PROTOCOL,

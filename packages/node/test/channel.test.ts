@@ -5,10 +5,10 @@ import '../src/shim.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { lengthPrefixed } from '../src/mpc/wire.js';
 import { ChannelRequester, serveChannel } from '../src/p2p/channel.js';
 import { createHost, type Host } from '../src/p2p/host.js';
 import { RemoteError } from '../src/p2p/request-response.js';
+import { lengthPrefixed } from '../src/p2p/wire.js';
 
 const logger = pino({ level: 'silent' });
 const ECHO = '/mosaic/test-channel/1.0.0';

@@ -4,7 +4,7 @@
  */
 import { createPublicClient, http, type PublicClient } from 'viem';
 import { ChainListener } from '../src/chain/listener.js';
-import { Store } from '../src/store/store.js';
+import { Store } from '../src/db/store.js';
 
 const [url, addressesJson, dir] = process.argv.slice(2);
 const store = await Store.open(dir);

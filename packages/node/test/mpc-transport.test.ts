@@ -5,9 +5,9 @@ import { after, describe, it } from 'node:test';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { mul, Party, PartyTimeoutError, share, TransportClosedError, vec } from '@mosaic/mpc';
-import { MpcStreams } from '../src/mpc/libp2p-transport.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
+import { MpcStreams } from '../src/sessions/libp2p-transport.js';
 import { fromBase64, type SessionRequest, spawnWorker, toBase64, type Worker } from './processes.js';
 
 describe('MPC over libp2p', { timeout: 45_000 }, () => {

@@ -8,9 +8,9 @@ import '../src/shim.js';
 import { createInterface } from 'node:readline';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { mul, open, Party } from '@mosaic/mpc';
-import { MpcStreams } from '../src/mpc/libp2p-transport.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost } from '../src/p2p/host.js';
+import { MpcStreams } from '../src/sessions/libp2p-transport.js';
 import { fromBase64, type SessionRequest, toBase64 } from './processes.js';
 
 const print = (message: object): void => {

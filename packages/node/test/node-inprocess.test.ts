@@ -8,8 +8,8 @@ import { mosaicTokenAbi } from '@mosaic/contracts';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { parseConfig } from '../src/config/load.js';
+import { jsonCodec } from '../src/db/codecs.js';
 import { MosaicNode } from '../src/node.js';
-import { jsonCodec } from '../src/store/codecs.js';
 import { startLedger, type TestLedger } from '../src/testing/chain.js';
 import { rpc } from '../src/testing/node-process.js';
 

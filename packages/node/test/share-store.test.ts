@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import { DATA_LAYOUTS, expandShareSeed } from '@mosaic/client';
 import { vec } from '@mosaic/mpc';
 import type { Hex } from 'viem';
-import { nodeAead } from '../src/storage/cipher.js';
+import { nodeAead } from '../src/crypto/node-crypto.js';
+import { Store } from '../src/db/store.js';
 import { ShareStore, ShareStoreError } from '../src/storage/share-store.js';
-import { Store } from '../src/store/store.js';
 
 const pointer = `0x${'ab'.repeat(32)}` as Hex;
 const base = { pointer, epoch: 3n, n: 5, t: 2, size: 1000, layout: DATA_LAYOUTS.packed, storedAt: 1 } as const;

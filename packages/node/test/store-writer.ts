@@ -1,5 +1,5 @@
 /** Writes batches to a store forever, printing each one's number once acknowledged (for the kill -9 test). */
-import { Store } from '../src/store/store.js';
+import { Store } from '../src/db/store.js';
 
 const store = await Store.open(process.argv[2]);
 for (let n = 0; ; n++) {

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { jsonCodec, StoreDecodeError } from '../src/store/codecs.js';
-import { Store } from '../src/store/store.js';
+import { jsonCodec, StoreDecodeError } from '../src/db/codecs.js';
+import { Store } from '../src/db/store.js';
 
 const WRITER = fileURLToPath(new URL('./store-writer.js', import.meta.url));
 

@@ -14,7 +14,7 @@ import { compile, contract, fn, reveal, secret, stored } from '@mosaic/lang';
 import { bytesToHex } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import { nodeAead } from '../src/storage/cipher.js';
+import { nodeAead } from '../src/crypto/node-crypto.js';
 import type { TestLedger } from '../src/testing/chain.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
 import { type NodeProcess, rpc } from '../src/testing/node-process.js';

@@ -7,7 +7,7 @@ import {
   lengthPrefixed,
   MessageDecoder,
   WireError,
-} from '../src/mpc/wire.js';
+} from '../src/p2p/wire.js';
 
 describe('MPC stream wire format', () => {
   it('round-trips a handshake and rejects malformed ones', () => {

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import { type Address, decodeEventLog, type Log, type PublicClient } from 'viem';
 import { z } from 'zod';
-import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import type { Namespace, Store, WriteBatch } from '../db/store.js';
 import {
   type AnyChainEvent,
   type ChainEvent,

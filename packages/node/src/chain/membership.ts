@@ -17,8 +17,8 @@ import type { MosaicContracts } from '@mosaic/contracts';
 import type { Transport } from '@mosaic/mpc';
 import * as Digest from 'multiformats/hashes/digest';
 import { type Address, getAddress, type Hex, hexToBytes, keccak256, numberToHex, toHex } from 'viem';
-import type { IsMember, MpcStreams } from '../mpc/libp2p-transport.js';
-import { sessionKey } from '../mpc/libp2p-transport.js';
+import type { IsMember, MpcStreams } from '../sessions/libp2p-transport.js';
+import { sessionKey } from '../sessions/libp2p-transport.js';
 
 export interface CommitteeMember {
   /** 1-based party index (Shamir point). */

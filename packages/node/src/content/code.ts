@@ -15,10 +15,10 @@ import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
 import type { Logger } from 'pino';
 import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem';
-import { StreamReader } from '../mpc/stream-reader.js';
-import { lengthPrefixed } from '../mpc/wire.js';
+import type { Store } from '../db/store.js';
 import type { Host } from '../p2p/host.js';
-import type { Store } from '../store/store.js';
+import { StreamReader } from '../p2p/stream-reader.js';
+import { lengthPrefixed } from '../p2p/wire.js';
 
 export const CODE_PROTOCOL = '/mosaic/code/1.0.0';
 /** Largest contract code accepted anywhere (RPC, network, store). */

@@ -13,9 +13,9 @@
  */
 import type { PeerId, Stream } from '@libp2p/interface';
 import type { Logger } from 'pino';
-import { lengthPrefixed, MessageDecoder, WireError } from '../mpc/wire.js';
 import type { Host } from './host.js';
 import { RemoteError } from './request-response.js';
+import { lengthPrefixed, MessageDecoder, WireError } from './wire.js';
 
 const VERSION = 1;
 const OK = 1;

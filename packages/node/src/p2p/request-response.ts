@@ -6,9 +6,9 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import type { Logger } from 'pino';
-import { StreamReader } from '../mpc/stream-reader.js';
-import { lengthPrefixed } from '../mpc/wire.js';
 import type { Host } from './host.js';
+import { StreamReader } from './stream-reader.js';
+import { lengthPrefixed } from './wire.js';
 
 export interface ServeOptions {
   maxRequestBytes: number;

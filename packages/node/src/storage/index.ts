@@ -1,4 +1,4 @@
-export { chachaOpen, chachaSeal, nodeAead, nodeX25519 } from './cipher.js';
+export { chachaOpen, chachaSeal, nodeAead, nodeX25519 } from '../crypto/node-crypto.js';
 export { registerStorageMethods, StorageErrorCode } from './rpc.js';
 export {
   describe as describeStorageError,

@@ -48,14 +48,20 @@ import type { ChainClients } from '../chain/deployment.js';
 import type { AnyChainEvent } from '../chain/events.js';
 import type { ChainMembership } from '../chain/membership.js';
 import { peerIdFromBytes } from '../chain/membership.js';
+import { nodeAead, nodeX25519 } from '../crypto/node-crypto.js';
+import type { Namespace, Store } from '../db/store.js';
+import {
+  recoverySession,
+  recoverySessionThreshold,
+  runDataHandover,
+  runRecovery,
+  type SeatInfo,
+} from '../epoch/data-handover.js';
 import type { NodeKeys } from '../keys/keystore.js';
-import type { MpcStreams } from '../mpc/libp2p-transport.js';
 import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError } from '../p2p/request-response.js';
-import type { Namespace, Store } from '../store/store.js';
-import { nodeAead, nodeX25519 } from './cipher.js';
-import { recoverySession, recoverySessionThreshold, runDataHandover, runRecovery, type SeatInfo } from './handover.js';
+import type { MpcStreams } from '../sessions/libp2p-transport.js';
 import { type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
 
 export const STORE_PROTOCOL = '/mosaic/data/store/2.0.0';

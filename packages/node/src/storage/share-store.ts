@@ -23,8 +23,8 @@ import { type FieldVector, vec } from '@mosaic/mpc';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hex } from 'viem';
-import type { Namespace, Store, WriteBatch } from '../store/store.js';
-import { chachaOpen, chachaSeal, nodeAead } from './cipher.js';
+import { chachaOpen, chachaSeal, nodeAead } from '../crypto/node-crypto.js';
+import type { Namespace, Store, WriteBatch } from '../db/store.js';
 
 export interface ShareRecord {
   pointer: Hex;

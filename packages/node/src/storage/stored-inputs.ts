@@ -49,11 +49,11 @@ import { type Address, getAddress, type Hex, keccak256 } from 'viem';
 import { z } from 'zod';
 import type { ChainClients } from '../chain/deployment.js';
 import type { ChainMembership, Committee } from '../chain/membership.js';
+import { nodeAead } from '../crypto/node-crypto.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
 import type { TaskBook, TaskEntry } from '../tasks/task-book.js';
-import { nodeAead } from './cipher.js';
 import {
   answerRemote,
   describe,

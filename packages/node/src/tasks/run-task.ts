@@ -29,7 +29,7 @@ import { type FieldVector, field, mul, type Party, vec } from '@mosaic/mpc';
 import { type Address, bytesToHex, getAddress, type Hex, keccak256, type PrivateKeyAccount } from 'viem';
 import type { Committee } from '../chain/membership.js';
 // OpenSSL's X25519, several times faster than the client's pure-JS default (each task opens and seals envelopes).
-import { nodeX25519 } from '../storage/cipher.js';
+import { nodeX25519 } from '../crypto/node-crypto.js';
 import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from '../storage/stored-inputs.js';
 import type { StoredReceipt, TaskEntry } from './task-book.js';
 

@@ -14,7 +14,7 @@ import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import type { Namespace, Store, WriteBatch } from '../db/store.js';
 
 export interface ContractState {
   version: bigint;

@@ -8,8 +8,8 @@
  */
 import { type Address, getAddress, type Hex } from 'viem';
 import { z } from 'zod';
-import { jsonCodec } from '../store/codecs.js';
-import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import { jsonCodec } from '../db/codecs.js';
+import type { Namespace, Store, WriteBatch } from '../db/store.js';
 
 export const TASK_STATUSES = ['created', 'submitted', 'running', 'completed', 'receipted', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

@@ -12,8 +12,8 @@
  */
 import { type FieldVector, MpcError, type Party, reshare, vec } from '@mosaic/mpc';
 import { z } from 'zod';
-import { jsonCodec } from '../store/codecs.js';
-import type { Namespace, Store, WriteBatch } from '../store/store.js';
+import { jsonCodec } from '../db/codecs.js';
+import type { Namespace, Store, WriteBatch } from '../db/store.js';
 
 export const HANDOVER_STATUSES = ['pending', 'done', 'failed'] as const;
 

@@ -18,9 +18,9 @@ import type { DataLayout } from '@mosaic/client';
 import { type FieldVector, lagrangeCoefficients, MpcError, Party, vec } from '@mosaic/mpc';
 import type { Hex } from 'viem';
 import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
-import type { MpcStreams } from '../mpc/libp2p-transport.js';
-import { handOver } from '../tasks/handover.js';
-import type { ShareRecord, ShareStore } from './share-store.js';
+import type { MpcStreams } from '../sessions/libp2p-transport.js';
+import type { ShareRecord, ShareStore } from '../storage/share-store.js';
+import { handOver } from './contract-handover.js';
 
 export interface DurabilityContext {
   shares: ShareStore;

@@ -5,8 +5,8 @@
  */
 import type { Stream } from '@libp2p/interface';
 import { TransportClosedError } from '@mosaic/mpc';
+import { lengthPrefixed } from '../p2p/wire.js';
 import { type Deferred, deferred } from '../util/deferred.js';
-import { lengthPrefixed } from './wire.js';
 
 interface Waiter {
   resolve(frame: Uint8Array): void;

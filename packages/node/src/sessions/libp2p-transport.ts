@@ -10,8 +10,7 @@
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { type Transport, TransportClosedError } from '@mosaic/mpc';
-import { Link } from './link.js';
-import { StreamReader } from './stream-reader.js';
+import { StreamReader } from '../p2p/stream-reader.js';
 import {
   decodeHandshake,
   encodeHandshake,
@@ -21,7 +20,8 @@ import {
   PROTOCOL,
   SESSION_ID_BYTES,
   WireError,
-} from './wire.js';
+} from '../p2p/wire.js';
+import { Link } from './link.js';
 
 /** Whether `peer` is the member with index `party` of the session's committee. */
 export type IsMember = (sessionId: Uint8Array, party: number, peer: PeerId) => boolean | Promise<boolean>;
