@@ -11,7 +11,7 @@ if (!existsSync(fileURLToPath(module))) {
   console.error('packages/contracts is not built yet: run `npm run build` first');
   process.exit(1);
 }
-const { captureProbability } = await import(module.href);
+const { biasedCaptureProbability, captureProbability, SEED_BIAS_BITS } = await import(module.href);
 
 const COMMITTEES = [
   [5, 2],
@@ -30,18 +30,36 @@ function format(p) {
   return `${mantissa}e${exponent}`;
 }
 
-const rows = COMMITTEES.map(([n, t]) => ({ n, t, p: STAKE.map((f) => captureProbability(n, t, f)) }));
+const rows = COMMITTEES.map(([n, t]) => ({
+  n,
+  t,
+  p: STAKE.map((f) => captureProbability(n, t, f)),
+  biased: STAKE.map((f) => biasedCaptureProbability(n, t, f)),
+}));
 
 if (process.argv.includes('--json')) {
-  for (const { n, t, p } of rows) {
-    console.log(JSON.stringify({ n, t, ...Object.fromEntries(STAKE.map((f, i) => [`f${f}`, p[i]])) }));
+  for (const { n, t, p, biased } of rows) {
+    const figures = STAKE.flatMap((f, i) => [
+      [`f${f}`, p[i]],
+      [`f${f}.bias${SEED_BIAS_BITS}`, biased[i]],
+    ]);
+    console.log(JSON.stringify({ n, t, ...Object.fromEntries(figures) }));
   }
 } else {
-  const header = ['committee (n, t)', ...STAKE.map((f) => `${Math.round(f * 100)}% of the stake`)];
+  const header = [
+    'committee (n, t)',
+    ...STAKE.map((f) => `${Math.round(f * 100)}% of the stake`),
+    ...STAKE.map((f) => `${Math.round(f * 100)}%, ${SEED_BIAS_BITS}-bit seed bias`),
+  ];
   console.log(`| ${header.join(' | ')} |`);
-  console.log(`|---|${STAKE.map(() => '---:').join('|')}|`);
-  for (const { n, t, p } of rows) {
+  console.log(
+    `|---|${header
+      .slice(1)
+      .map(() => '---:')
+      .join('|')}|`,
+  );
+  for (const { n, t, p, biased } of rows) {
     const name = n === 5 ? `(${n}, ${t}) default` : `(${n}, ${t})`;
-    console.log(`| ${name} | ${p.map(format).join(' | ')} |`);
+    console.log(`| ${name} | ${[...p, ...biased].map(format).join(' | ')} |`);
   }
 }

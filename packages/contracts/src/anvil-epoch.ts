@@ -1,6 +1,7 @@
-// Advancing the epoch on a local anvil chain, for tests, the devnet and the examples: mine up to the block at
-// which Epochs allows the next epoch, advance it, and mine one more block (the new epoch begins in the block
-// after the advance). Node or browser; needs an anvil endpoint (anvil_mine).
+// Advancing the epoch on a local anvil chain, for tests, the devnet and the examples: Epochs opens an epoch in
+// two steps (snapshot, then the seed from a block at least SEED_DELAY later), so mine up to the block at which
+// the next step is allowed and take it, until the epoch advances; then mine one more block (the new epoch
+// begins in the block after the seed step). Node or browser; needs an anvil endpoint (anvil_mine).
 import {
   type Account,
   type Address,
@@ -28,19 +29,23 @@ export async function advanceAnvilEpoch(options: AdvanceAnvilEpochOptions): Prom
   const client = createPublicClient({ chain, transport, pollingInterval: 20 });
   const testClient = createTestClient({ chain, transport, mode: 'anvil' });
   const wallet = createWalletClient({ account: options.account, chain, transport });
-  const read = (functionName: 'nextAdvanceBlock' | 'currentEpoch') =>
+  const read = (functionName: 'nextAdvanceBlock' | 'currentEpoch' | 'epochCount') =>
     client.readContract({ address: options.epochs, abi: epochsAbi, functionName });
-  const [next, now] = await Promise.all([read('nextAdvanceBlock'), client.getBlockNumber({ cacheTime: 0 })]);
-  if (next > now + 1n) await testClient.mine({ blocks: Number(next - now - 1n) });
-  const hash = await wallet.writeContract({
-    account: options.account,
-    chain,
-    address: options.epochs,
-    abi: epochsAbi,
-    functionName: 'advanceEpoch',
-  });
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`advanceEpoch reverted in ${hash}`);
+  const target = await read('epochCount');
+  // Two steps; a third only if something else took a step in between (then the count moved on already).
+  for (let step = 0; step < 3 && (await read('epochCount')) === target; step++) {
+    const [next, now] = await Promise.all([read('nextAdvanceBlock'), client.getBlockNumber({ cacheTime: 0 })]);
+    if (next > now + 1n) await testClient.mine({ blocks: Number(next - now - 1n) });
+    const hash = await wallet.writeContract({
+      account: options.account,
+      chain,
+      address: options.epochs,
+      abi: epochsAbi,
+      functionName: 'advanceEpoch',
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`advanceEpoch reverted in ${hash}`);
+  }
   await testClient.mine({ blocks: 1 });
   return read('currentEpoch');
 }

@@ -16,6 +16,25 @@ export function captureProbability(n: number, t: number, f: number): number {
   return Math.min(1, total);
 }
 
+/**
+ * Bits of bias an adversary can put into one epoch's seed without proposing blocks: Epochs draws the seed from
+ * the prevrandao of a block in a window of SEED_WINDOW = 8 blocks after the snapshot, and a caller alone in that
+ * window picks the block (log2 8 = 3 bits). Each consecutive slot it proposes at the seed block adds one more
+ * candidate by withholding; that is not counted here.
+ */
+export const SEED_BIAS_BITS = 3;
+
+/**
+ * The capture probability when the adversary may pick the best of 2^bits seeds for one snapshot: it wins when
+ * any of 2^bits independent draws seats more than t of its nodes, 1 - (1 - p)^(2^bits) (at most 2^bits p).
+ */
+export function biasedCaptureProbability(n: number, t: number, f: number, bits: number = SEED_BIAS_BITS): number {
+  if (!(bits >= 0)) throw new RangeError('bias bits must be non-negative');
+  const p = captureProbability(n, t, f);
+  // -expm1(k log1p(-p)) = 1 - (1 - p)^k without losing small p to rounding.
+  return p >= 1 ? 1 : -Math.expm1(2 ** bits * Math.log1p(-p));
+}
+
 export interface StakeWalkRiskOptions {
   /** Stakes of the honest nodes and of the adversary's nodes (an adversary may split its stake). */
   honest: readonly bigint[];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { captureProbability, stakeWalkCaptureRate } from '../src/index.js';
+import { biasedCaptureProbability, captureProbability, SEED_BIAS_BITS, stakeWalkCaptureRate } from '../src/index.js';
 
 describe('committee capture risk', () => {
   it('binomial tail matches hand-computed values and edge cases', () => {
@@ -13,6 +13,21 @@ describe('committee capture risk', () => {
     assert.ok(captureProbability(41, 20, 0.2) < captureProbability(11, 5, 0.2));
     assert.throws(() => captureProbability(4, 2, 0.1), /2t \+ 1 <= n/);
     assert.throws(() => captureProbability(5, 2, 1.5), /fraction/);
+  });
+
+  it('a biased seed: the best of 2^bits independent draws, never more than 2^bits times the unbiased figure', () => {
+    // (5, 2) at 20%: p = 0.05792 (binomial tail, the README's table); best of 8: 1 - (1 - p)^8 = 0.37956.
+    assert.ok(Math.abs(captureProbability(5, 2, 0.2) - 0.05792) < 1e-5);
+    assert.ok(Math.abs(biasedCaptureProbability(5, 2, 0.2, 3) - 0.37956) < 1e-5);
+    assert.equal(SEED_BIAS_BITS, 3);
+    assert.equal(biasedCaptureProbability(5, 2, 0.2, 0), captureProbability(5, 2, 0.2));
+    for (const f of [1e-6, 0.01, 0.1, 0.33]) {
+      const p = captureProbability(21, 10, f);
+      const biased = biasedCaptureProbability(21, 10, f);
+      assert.ok(biased >= p && biased <= 8 * p * (1 + 1e-12), `f = ${f}: ${biased} vs ${p}`);
+    }
+    assert.equal(biasedCaptureProbability(5, 2, 1), 1);
+    assert.throws(() => biasedCaptureProbability(5, 2, 0.1, -1), /bias bits/);
   });
 
   it('the stake walk over many equal nodes is bounded by the binomial tail, and close to it', () => {

@@ -217,13 +217,18 @@ export async function setupNode(chain: TestChain, account: Account, stake: bigin
   return { x25519, peerId };
 }
 
-/** Mines to the end of the current epoch and advances it; returns the new epoch number. */
+/** Opens the next epoch (snapshot, then the seed step SEED_DELAY blocks later); returns the new epoch number. */
 export async function advanceEpoch(chain: TestChain): Promise<bigint> {
-  const next = await chain.read<bigint>(chain.c.epochs, 'nextAdvanceBlock');
-  const now = await chain.blockNumber();
-  // The advance transaction is mined in block now + 1.
-  if (next > now + 1n) await chain.mine(Number(next - now - 1n));
-  await chain.send(chain.deployer, chain.c.epochs, 'advanceEpoch', []);
-  await chain.mine(1); // the new epoch begins in the block after the advance
+  const target = await chain.read<bigint>(chain.c.epochs, 'epochCount');
+  for (let step = 0; step < 2 && (await chain.read<bigint>(chain.c.epochs, 'epochCount')) === target; step++) {
+    const next = await chain.read<bigint>(chain.c.epochs, 'nextAdvanceBlock');
+    const now = await chain.blockNumber();
+    // The step's transaction is mined in block now + 1.
+    if (next > now + 1n) await chain.mine(Number(next - now - 1n));
+    await chain.send(chain.deployer, chain.c.epochs, 'advanceEpoch', []);
+  }
+  if ((await chain.read<bigint>(chain.c.epochs, 'epochCount')) !== target + 1n)
+    throw new Error('epoch did not advance');
+  await chain.mine(1); // the new epoch begins in the block after the seed step
   return chain.read<bigint>(chain.c.epochs, 'currentEpoch');
 }
