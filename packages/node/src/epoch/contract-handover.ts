@@ -8,7 +8,7 @@
  * before its first task of epoch e + 1. Both committees meet in one session whose parties are the old members
  * (in seat order) followed by the new members who are not old ones. One round tells everyone which old
  * members hold the state at that version; the first t + 1 of them send (`reshare` with explicit senders), so a
- * member that lost or never reached the state does not stop the handover.
+ * member that lost or never reached the state does not stop the handover (`handOver`, resharing.ts).
  */
 import { z } from 'zod';
 import { jsonCodec } from '../db/codecs.js';

@@ -94,12 +94,6 @@ export class DataHandover {
       });
   }
 
-  /** Resolves once the handovers queued so far have run. */
-  async settled(): Promise<void> {
-    await this.epochQueue;
-    await Promise.allSettled([...this.handovers.values()]);
-  }
-
   /** Hands every pointer held here for an epoch before `epoch` over to its committee of `epoch`. */
   async advanceTo(epoch: bigint): Promise<void> {
     if (this.stopped) return;
