@@ -41,6 +41,7 @@ export { type NodeConfig, type NodeConfigInput, nodeConfigSchema } from './confi
 export { CODE_PROTOCOL, CodeError, CodeService, codeCid, codeHashOf, MAX_CODE_BYTES } from './content/code.js';
 export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './db/codecs.js';
 export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './db/store.js';
+export { DataHandover, type DataHandoverComponents } from './epoch/data-handover.js';
 export { WrongPassphraseError } from './keys/encryption.js';
 export {
   createKeys,
@@ -88,5 +89,12 @@ export {
 } from './tasks/executor.js';
 export { RECEIPT_SIGN_PROTOCOL, ReceiptBatcher } from './tasks/receipt-batcher.js';
 export { registerTaskMethods, taskInfo } from './tasks/rpc.js';
+export {
+  agreedSenders,
+  combineSubShares,
+  type StoredInputFetch,
+  StoredInputFetcher,
+  type StoredInputFetcherComponents,
+} from './tasks/stored-inputs.js';
 export { TaskBook, type TaskEntry, type TaskStatus } from './tasks/task-book.js';
 export { NODE_VERSION } from './version.js';

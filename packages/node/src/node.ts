@@ -27,6 +27,7 @@ import { SecretContractIndex } from './chain/secret-contracts.js';
 import type { NodeConfig } from './config/schema.js';
 import { CodeService } from './content/code.js';
 import { Store } from './db/store.js';
+import { DataHandover } from './epoch/data-handover.js';
 import { loadOrCreateKeys, type NodeKeys } from './keys/keystore.js';
 import { Lifecycle } from './lifecycle/steps.js';
 import { createLogger, type Logger } from './log.js';
@@ -38,11 +39,20 @@ import { registerCoreMethods } from './rpc/methods.js';
 import { RpcRegistry } from './rpc/registry.js';
 import { RpcServer } from './rpc/server.js';
 import { MpcStreams } from './sessions/libp2p-transport.js';
-import { registerStorageMethods, StorageService } from './storage/index.js';
-import { StoredInputs } from './storage/stored-inputs.js';
+import { MemberChannels } from './storage/channels.js';
+import { StorageDirectory } from './storage/directory.js';
+import { StorageGateway } from './storage/gateway.js';
+import { StorageMember } from './storage/member.js';
+import { ShareRecovery } from './storage/recovery.js';
+import { RecoveryHelper } from './storage/recovery-helper.js';
+import type { PeerSessions } from './storage/recovery-session.js';
+import { registerStorageMethods } from './storage/rpc.js';
+import { ShareStore } from './storage/share-store.js';
+import { StoredInputServer } from './storage/stored-input-server.js';
 import { TaskExecutor } from './tasks/executor.js';
 import { registerTaskMethods } from './tasks/rpc.js';
 import { functionBySelector } from './tasks/run-task.js';
+import { StoredInputFetcher } from './tasks/stored-inputs.js';
 
 const ESSENTIAL = new Set(['start', 'bootstrap', 'discovery', 'services']);
 
@@ -76,7 +86,6 @@ export class MosaicNode {
   code!: CodeService;
   listener!: ChainListener;
   executor!: TaskExecutor;
-  storage!: StorageService;
   metrics!: NodeMetrics;
   keeper!: ConnectionKeeper;
   rpcServer: RpcServer | undefined;
@@ -336,35 +345,7 @@ export class MosaicNode {
     await this.executor.start();
     this.cleanups.push(() => this.executor.stop());
     registerTaskMethods(this.rpc, this.executor);
-    this.storage = new StorageService({
-      host: this.host,
-      store: this.store,
-      chain: this.chain,
-      keys: this.keys,
-      logger: this.logger,
-      membership: this.membership,
-      streams: this.streams,
-    });
-    this.chainEventListeners.add((event) => this.storage.onChainEvent(event));
-    await this.storage.start();
-    this.cleanups.push(() => this.storage.stop());
-    registerStorageMethods(this.rpc, this.storage);
-    // Secret contracts computing on stored data: this node's storage shares resharing to task committees, and
-    // its task runs fetching their stored inputs.
-    const storedInputs = new StoredInputs({
-      host: this.host,
-      storage: this.storage,
-      book: this.executor.book,
-      membership: this.membership,
-      chain: this.chain,
-      keys: this.keys,
-      logger: this.logger,
-      moduleOf: (contractId) => this.executor.moduleOf(contractId),
-      functionOf: functionBySelector,
-    });
-    await storedInputs.start();
-    this.cleanups.push(() => storedInputs.stop());
-    this.executor.storedInputs = storedInputs;
+    this.executor.storedInputs = await this.startStorage(this.executor);
     await options.setup?.(this);
     await this.listener.start();
     this.cleanups.push(() => this.listener.stop());
@@ -389,6 +370,56 @@ export class MosaicNode {
       rpc = address.url;
     }
     return { rpc, listenerFrom: cursor, confirmations: config.chain.confirmations };
+  }
+
+  /**
+   * Private data storage (docs/storage.md): the member and gateway roles, recovery of lost shares, the data's
+   * epoch handover, and this node's storage shares resharing to task committees. Returns where the executor's
+   * task runs fetch their stored inputs.
+   */
+  private async startStorage(executor: TaskExecutor): Promise<StoredInputFetcher> {
+    const { host, logger, keys } = this;
+    const { x25519SecretKey, x25519PublicKey } = keys;
+    const self = keys.peerId;
+    const operator = keys.operator.address;
+    const shares = new ShareStore(this.store, x25519SecretKey);
+    const directory = new StorageDirectory({ chain: this.chain });
+    const channels = new MemberChannels({ host, self });
+    this.cleanups.push(() => channels.close());
+    const sessions: PeerSessions = { open: (options) => this.membership.openSessionAmong(this.streams, options) };
+    const member = new StorageMember({
+      host,
+      logger,
+      store: this.store,
+      shares,
+      directory,
+      operator,
+      x25519SecretKey,
+      x25519PublicKey,
+    });
+    const recovery = new ShareRecovery({ directory, shares, channels, sessions, self, logger });
+    const helper = new RecoveryHelper({ host, logger, directory, shares, sessions, self });
+    const handover = new DataHandover({ host, logger, directory, shares, channels, sessions, self });
+    const server = new StoredInputServer({
+      host,
+      logger,
+      tasks: {
+        waitFor: (taskId, timeoutMs) => executor.book.waitFor(taskId, timeoutMs),
+        functionOf: async (contractId, selector) => functionBySelector(await executor.moduleOf(contractId), selector),
+        committee: (contractId, epoch) => this.membership.committee(contractId, epoch),
+      },
+      directory,
+      shares,
+      operator,
+      x25519SecretKey,
+    });
+    for (const service of [member, helper, handover, server]) {
+      await service.start();
+      this.cleanups.push(() => service.stop());
+    }
+    this.chainEventListeners.add((event) => handover.onChainEvent(event));
+    registerStorageMethods(this.rpc, { gateway: new StorageGateway({ directory, channels, member }), recovery });
+    return new StoredInputFetcher({ host, self, directory, local: server });
   }
 }
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lagrangeCoefficients, type Party, runParties, share, vec } from '@mosaic/mpc';
-import { recoverySessionThreshold, runRecovery } from '../src/epoch/data-handover.js';
+import { recoverySessionThreshold, runRecovery } from '../src/storage/recovery-session.js';
 
 describe('lost-disk recovery by masked re-sharing', () => {
   for (const [n, t, helpers, lost] of [

@@ -1,6 +1,7 @@
 /**
- * mosaic_storeData and mosaic_loadData (issue 7). The node that receives the call is the gateway: it checks the
- * params (zod, size limits), then forwards each storage member its part over libp2p and reports per member.
+ * mosaic_storeData, mosaic_loadData and mosaic_recoverData (docs/storage.md, "JSON-RPC"). The node that receives
+ * a store or load is the gateway: it checks the params (zod, size limits), then forwards each storage member its
+ * part over libp2p and reports per member.
  *
  * Error codes: the node's (rpc/errors.ts) where they fit — InvalidParams, NotOnChain (no record for the pointer),
  * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
@@ -11,13 +12,10 @@ import type { Hex } from 'viem';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
 import type { RpcRegistry } from '../rpc/registry.js';
-import {
-  loadRequestSchema,
-  type MemberOutcome,
-  StorageError,
-  type StorageFailure,
-  type StorageService,
-} from './service.js';
+import { StorageError, type StorageFailure } from './errors.js';
+import type { MemberOutcome, StorageGateway } from './gateway.js';
+import type { ShareRecovery } from './recovery.js';
+import { loadRequestSchema } from './wire.js';
 
 export const StorageErrorCode = {
   /** The requester may not use the data (DataRegistry.canAccess is false: no grant, revoked, or unpaid). */
@@ -87,7 +85,13 @@ const CODES: Partial<Record<StorageFailure, number>> = {
   'bad-request': RpcErrorCode.InvalidParams,
 };
 
-export function registerStorageMethods(registry: RpcRegistry, service: StorageService): void {
+/** The services behind the storage methods. */
+export interface StorageMethodServices {
+  gateway: Pick<StorageGateway, 'forwardStore' | 'forwardLoad'>;
+  recovery: Pick<ShareRecovery, 'recover'>;
+}
+
+export function registerStorageMethods(registry: RpcRegistry, { gateway, recovery }: StorageMethodServices): void {
   registry.method({
     name: 'mosaic_storeData',
     description: "Forwards the owner's sealed shares of one segment to the pointer's storage committee",
@@ -101,7 +105,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
         envelopes.set(member, typeof envelope === 'string' ? decodeBase64(envelope, member) : envelope);
       }
       const { shares: _shares, ...header } = params;
-      const outcomes = await service.forwardStore(header, envelopes).catch(rethrow);
+      const outcomes = await gateway.forwardStore(header, envelopes).catch(rethrow);
       return { pointer: params.pointer, segment: params.segment, stored: outcomes.map(summary) };
     },
   });
@@ -116,7 +120,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
       t: z.number().int().min(1).max(31),
     }),
     handler: async (params) => {
-      const done = await service.recover(params.pointer as Hex, params.n, params.t).catch(rethrow);
+      const done = await recovery.recover(params.pointer as Hex, params.n, params.t).catch(rethrow);
       return {
         pointer: params.pointer,
         epoch: `0x${done.epoch.toString(16)}`,
@@ -131,7 +135,7 @@ export function registerStorageMethods(registry: RpcRegistry, service: StorageSe
     description: "Asks the pointer's storage committee for its shares of one segment, sealed to the requester",
     params: loadParams,
     handler: async (params, context) => {
-      const { record, outcomes, epoch } = await service.forwardLoad(params).catch(rethrow);
+      const { record, outcomes, epoch } = await gateway.forwardLoad(params).catch(rethrow);
       const answered = outcomes.filter((o) => o.ok);
       if (answered.length < params.request.t + 1) {
         const kind = mostCommon(outcomes.filter((o) => !o.ok).map((o) => o.kind ?? 'unavailable'));

@@ -18,17 +18,18 @@ import type { SecretContractIndex } from '../chain/secret-contracts.js';
 import type { CodeService } from '../content/code.js';
 import { jsonCodec } from '../db/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../db/store.js';
-import { HandoverBook, type HandoverRecord, handOver } from '../epoch/contract-handover.js';
+import { HandoverBook, type HandoverRecord } from '../epoch/contract-handover.js';
+import { handOver } from '../epoch/resharing.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError } from '../p2p/request-response.js';
 import type { MpcStreams } from '../sessions/libp2p-transport.js';
-import type { StoredInputs } from '../storage/stored-inputs.js';
 import { ContractRunner, isFinal, MAX_BATCH_TASKS } from './contract-runner.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { receiptOf, runTask, runTaskBatch, STATUS, type TaskBatchCommon } from './run-task.js';
 import { StateStore } from './state-store.js';
+import type { StoredInputFetcher } from './stored-inputs.js';
 import { TaskBook, type TaskEntry, taskKey } from './task-book.js';
 
 /** A channel (p2p/channel.ts): a request is a 32-byte task id and the bundle; its answer one byte. */
@@ -804,7 +805,7 @@ export class TaskExecutor {
   }
 
   /** Where a task's stored inputs come from (set by the node once its storage service runs). */
-  storedInputs: StoredInputs | undefined;
+  storedInputs: StoredInputFetcher | undefined;
 
   private storedInputsHook(): Pick<TaskBatchCommon, 'storedInputs'> {
     const stored = this.storedInputs;

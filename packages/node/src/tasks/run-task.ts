@@ -30,7 +30,7 @@ import { type Address, bytesToHex, getAddress, type Hex, keccak256, type Private
 import type { Committee } from '../chain/membership.js';
 // OpenSSL's X25519, several times faster than the client's pure-JS default (each task opens and seals envelopes).
 import { nodeX25519 } from '../crypto/node-crypto.js';
-import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from '../storage/stored-inputs.js';
+import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from './stored-inputs.js';
 import type { StoredReceipt, TaskEntry } from './task-book.js';
 
 export const STATUS = { success: 1, failure: 2, skipped: 3 } as const;
@@ -55,7 +55,7 @@ export interface TaskRunInput {
   party: Party;
   /**
    * Fetches this member's sub-shares of the function's stored inputs from their storage committees
-   * (storage/stored-inputs.ts); without it, a function with stored inputs is skipped.
+   * (stored-inputs.ts); without it, a function with stored inputs is skipped.
    */
   storedInputs?: (
     entry: TaskEntry,
