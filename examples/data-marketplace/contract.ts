@@ -1,5 +1,5 @@
 /**
- * The data marketplace (seed 003, issue 7): a buyer pays to run a statistic over several sellers' stored data.
+ * The data marketplace: a buyer pays to run a statistic over several sellers' stored data.
  * Each seller stored one int64 item of ROWS rows in column layout (x_1 … x_ROWS, then y_1 … y_ROWS) and granted
  * the buyer the data type; the rows reach the contract's committee by resharing from the storage committees
  * (stored inputs), never in clear.

@@ -1,5 +1,5 @@
 /**
- * The data marketplace on a network (seed 003, issue 7): four sellers store rows (x, y) as int64 data and grant
+ * The data marketplace on a network: four sellers store rows (x, y) as int64 data and grant
  * the buyer's service address; the buyer escrows MOS in a Marketplace order and runs one secret-contract task
  * over all sellers' data; the receipt pays every seller; the buyer's client turns the private sums into count,
  * mean and variance of y, and the least-squares slope and intercept of y on x. Then one seller revokes the grant:

@@ -1,5 +1,5 @@
 /**
- * Gene–disease correlation (the seeds' example): each participant submits a genotype (the count of minor
+ * Gene–disease correlation: each participant submits a genotype (the count of minor
  * alleles at one locus: 0, 1 or 2) and a disease status, both secret. The contract keeps secret sums; at
  * the end it reveals only the statistics: the Pearson correlation's numerator and variance terms,
  *

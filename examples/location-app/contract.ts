@@ -1,5 +1,5 @@
 /**
- * The seeds' location app (issue 7): a phone app stores each user's location samples of a day in the network
+ * The location app: a phone app stores each user's location samples of a day in the network
  * (int64 data: the x coordinates, then the y coordinates, in metres on a local grid). An app the users granted
  * computes their average daily distance without seeing a single position: the samples reach the contract's
  * committee by resharing from the storage committees (stored inputs), never in clear.

@@ -1,5 +1,5 @@
 /**
- * The location app on a network (issue 7): three users store a day of location samples each (int64 data) and
+ * The location app on a network: three users store a day of location samples each (int64 data) and
  * grant app X and app Y; X computes the users' average daily distance in a secret contract; alice revokes X;
  * X's next load of her data and X's next computation are refused by every node, and Y still computes.
  * Run by hand: `node examples/dist/location-app/script.js` (see README.md).

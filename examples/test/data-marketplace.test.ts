@@ -1,5 +1,5 @@
 /**
- * The data marketplace (seed 003, issue 7) end to end on a local network: a real anvil chain with the suite
+ * The data marketplace end to end on a local network: a real anvil chain with the suite
  * deployed and five `mosaic node` processes. Four sellers store rows and grant the buyer; the buyer escrows MOS in
  * a Marketplace order and runs the statistic over all sellers' data; the receipt pays every seller; after one
  * seller revokes, the next run is skipped by every member with the access reason, nobody is paid, and the buyer

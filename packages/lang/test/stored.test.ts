@@ -1,5 +1,5 @@
 /**
- * Stored inputs (issue 7): a function input read from stored int64 data. The caller passes a pointer (in the
+ * Stored inputs: a function input read from stored int64 data. The caller passes a pointer (in the
  * public arguments); inside the function it is a secret int64 array.
  */
 import assert from 'node:assert/strict';
