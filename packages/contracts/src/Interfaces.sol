@@ -27,6 +27,9 @@ interface ISecretContractLedger {
     /// @notice Committee size and activation epoch of a secret contract; reverts for an unknown id.
     function committeeParams(uint256 id) external view returns (uint8 n, uint8 t, uint32 activeFromEpoch);
 
+    /// @notice The commitment to a secret contract's current state; reverts for an unknown id.
+    function stateCommitmentOf(uint256 id) external view returns (bytes32);
+
     /// @notice Records `count` more state transitions ending in `commitment` (only `Tasks` may call).
     function recordState(uint256 id, uint256 count, bytes32 commitment) external;
 }

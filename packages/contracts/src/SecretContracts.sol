@@ -106,6 +106,13 @@ contract SecretContracts is ISecretContractLedger, Ownable {
 
     /// @notice The full record of contract `id`.
     /// @param id The contract id.
+    /// @inheritdoc ISecretContractLedger
+    function stateCommitmentOf(uint256 id) external view returns (bytes32) {
+        Record storage record = _contracts[id];
+        if (record.owner == address(0)) revert UnknownContract(id);
+        return record.stateCommitment;
+    }
+
     function contractOf(uint256 id) external view returns (Record memory) {
         Record memory record = _contracts[id];
         if (record.owner == address(0)) revert UnknownContract(id);

@@ -258,12 +258,17 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         address[] memory signers = _verifySigners(batch, signatures);
         _payout(signers, batch.fees);
         _queues[contractId].done = QueueEnd(batch.first + uint64(receipts.length), batch.doneHead);
-        secretContracts.recordState(contractId, receipts.length, receipts[receipts.length - 1].stateCommitment);
+        // The state after the last receipt acted on; passed receipts keep the state as it was.
+        bytes32 commitment = batch.lastActed == 0
+            ? secretContracts.stateCommitmentOf(contractId)
+            : receipts[batch.lastActed - 1].stateCommitment;
+        secretContracts.recordState(contractId, receipts.length, commitment);
         emit ReceiptsCommitted(
             contractId, epoch, (contractId << 64) | batch.first, receipts.length, batch.digest, batch.fees, signers
         );
         // Interactions last: every receipt of the batch is settled before any target runs.
         for (uint256 i = 0; i < receipts.length; ++i) {
+            if (batch.passed[i]) continue;
             if (receipts[i].callTarget != address(0) && receipts[i].status == STATUS_SUCCESS) _call(receipts[i]);
         }
     }
@@ -371,6 +376,10 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         address refundTo; // refunds to consecutive tasks of one caller are credited in one write
         uint256 refundAmount;
         bytes32 digest;
+        // Receipts of refunded tasks from another epoch are passed, never acted on.
+        bool[] passed;
+        // 1 + index of the last receipt that is acted on (its state commitment is recorded); 0 if none.
+        uint256 lastActed;
     }
 
     function _openBatch(uint256 contractId, uint256 epoch, uint256 recordCount, uint256 signatureCount)
@@ -400,6 +409,7 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     /// fees, the chain head after the last receipted task and the EIP-712 digest of the batch in `batch`.
     function _settle(Batch memory batch, TaskRecord[] calldata tasks, Receipt[] calldata receipts) private {
         bytes32[] memory hashes = new bytes32[](receipts.length);
+        batch.passed = new bool[](receipts.length);
         for (uint256 i = 0; i < receipts.length; ++i) {
             Receipt calldata receipt = receipts[i];
             uint256 seq = batch.first + i;
@@ -416,9 +426,19 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
             TaskRecord calldata task = tasks[i];
             if (receipt.gasUsed > task.gasLimit) revert GasUsedAboveLimit(taskId, receipt.gasUsed, task.gasLimit);
             batch.doneHead = _linkRecord(batch.doneHead, task);
-            // A refunded task was paid back already: it is passed (by any later epoch's committee), never charged.
-            if (!_isRefunded(batch.contractId, seq)) _charge(batch, task, receipt, taskId);
             hashes[i] = _hashReceipt(receipt);
+            bool ownEpoch = task.createdBlock >= batch.startBlock && task.createdBlock < batch.endBlock;
+            if (!_isRefunded(batch.contractId, seq)) {
+                if (!ownEpoch) revert WrongEpoch(taskId, batch.epoch);
+                _charge(batch, task, receipt);
+            } else if (!ownEpoch) {
+                // A refunded task was paid back already. Any later epoch's committee may pass it, so that the
+                // queue moves on, but its receipt changes nothing: no output, no state, no Ethereum call.
+                batch.passed[i] = true;
+                emit TaskReceipted(taskId, STATUS_SKIPPED, 0, bytes32(0), "");
+                continue;
+            }
+            batch.lastActed = i + 1;
             emit TaskReceipted(taskId, receipt.status, receipt.gasUsed, receipt.outputHash, receipt.publicOutput);
         }
         if (batch.refundAmount != 0) balanceOf[batch.refundTo] += batch.refundAmount;
@@ -429,10 +449,7 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         );
     }
 
-    function _charge(Batch memory batch, TaskRecord calldata task, Receipt calldata receipt, uint256 taskId) private {
-        if (task.createdBlock < batch.startBlock || task.createdBlock >= batch.endBlock) {
-            revert WrongEpoch(taskId, batch.epoch);
-        }
+    function _charge(Batch memory batch, TaskRecord calldata task, Receipt calldata receipt) private {
         uint256 fee = receipt.status == STATUS_SKIPPED ? 0 : uint256(receipt.gasUsed) * task.gasPrice;
         uint256 refund = uint256(task.gasLimit) * task.gasPrice - fee;
         batch.fees += fee;
