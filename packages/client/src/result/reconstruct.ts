@@ -43,7 +43,7 @@ export interface Reconstruction {
 
 export interface ReconstructOptions {
   t: number;
-  /** alpha; when given, MAC shares are required from every member and checked. */
+  /** alpha; when given, MAC shares are required from every member whose share is used, and checked. */
   outputMacKey?: bigint;
   /** Number of output elements the function returns (from the compiled contract), when known. */
   expectedCount?: number;
@@ -191,7 +191,7 @@ function binomial(n: number, k: number): number {
 
 export function reconstructOutputs(results: readonly MemberResult[], options: ReconstructOptions): Reconstruction {
   const { t } = options;
-  const alphaGiven = options.outputMacKey;
+  const alpha = options.outputMacKey;
   const bad: BadMember[] = [];
   const candidates: (MemberResult & { shares: ResultShares })[] = [];
   const seenMembers = new Set<number>();
@@ -215,9 +215,8 @@ export function reconstructOutputs(results: readonly MemberResult[], options: Re
     }
     count = [...tally.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
   }
-  const withMacs = candidates.filter((c) => c.shares.macShares !== undefined).length;
-  // MACs are checked when the caller has alpha and most members sent them: an honest member always does.
-  const alpha = alphaGiven !== undefined && withMacs * 2 >= candidates.length && withMacs > 0 ? alphaGiven : undefined;
+  // Fail closed: a caller that holds alpha checks MACs on every share it uses. An honest member always sends
+  // MAC shares, so one that sends none is named; a committee that drops them all gets no result out of it.
   const usable: Usable[] = [];
   for (const c of candidates) {
     const k = vec.size(c.shares.outputShares);
@@ -248,8 +247,6 @@ export function reconstructOutputs(results: readonly MemberResult[], options: Re
     });
     bad.sort((a, b) => a.member - b.member);
     const warnings = bad.map((b) => `member ${b.member} (${b.operator}): ${b.reason}`);
-    if (alpha === undefined && alphaGiven !== undefined)
-      warnings.push('the committee returned no MAC shares: outputs are unauthenticated');
     return { outputs: vec.fromBigInts(candidate.outputs), badMembers: bad, warnings, authenticated: candidate.macOk };
   };
 
