@@ -18,14 +18,14 @@ import type { DataLayout } from '@mosaic/client';
 import { type FieldVector, lagrangeCoefficients, MpcError, Party, vec } from '@mosaic/mpc';
 import type { Hex } from 'viem';
 import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
-import type { MpcStreams } from '../sessions/libp2p-transport.js';
+import type { CommitteeSessions } from '../sessions/committee-sessions.js';
 import type { ShareRecord, ShareStore } from '../storage/share-store.js';
 import { handOver } from './contract-handover.js';
 
 export interface DurabilityContext {
   shares: ShareStore;
   membership: ChainMembership;
-  streams: MpcStreams;
+  sessions: Pick<CommitteeSessions, 'openAmong'>;
   selfPeerId: import('@libp2p/interface').PeerId;
   timeoutMs: number;
 }
@@ -70,7 +70,7 @@ export async function runDataHandover(
   for (const m of args.after) if (!peers.includes(m.peerId)) peers.push(m.peerId);
   const self = ctx.selfPeerId.toString();
   const newSeat = args.after.find((m) => m.peerId === self);
-  const transport = ctx.membership.openSessionAmong(ctx.streams, {
+  const transport = ctx.sessions.openAmong({
     sessionId: handoverSession(args.pointer, args.fromEpoch, args.toEpoch),
     peers,
     self: ctx.selfPeerId,

@@ -61,7 +61,7 @@ import type { NodeKeys } from '../keys/keystore.js';
 import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError } from '../p2p/request-response.js';
-import type { MpcStreams } from '../sessions/libp2p-transport.js';
+import type { CommitteeSessions } from '../sessions/committee-sessions.js';
 import { type ShareRecord, ShareStore, ShareStoreError } from './share-store.js';
 
 export const STORE_PROTOCOL = '/mosaic/data/store/2.0.0';
@@ -203,7 +203,7 @@ export interface StorageServiceOptions {
   timeoutMs?: number;
   /** For epoch handovers and recovery (MPC sessions among members); without them, data stays where stored. */
   membership?: ChainMembership;
-  streams?: MpcStreams;
+  sessions?: CommitteeSessions;
   /** Time limit of a handover or recovery session (default 60 s). */
   sessionTimeoutMs?: number;
 }
@@ -269,7 +269,7 @@ export class StorageService {
       [LOAD_PROTOCOL, (bytes, peer) => this.onLoad(bytes, peer)],
     ];
     // Epoch handover and recovery need the committees and MPC streams.
-    if (this.options.membership && this.options.streams) {
+    if (this.options.membership && this.options.sessions) {
       handlers.push(
         [HANDOVER_PROTOCOL, (bytes, peer) => this.onHandoverInvite(bytes, peer)],
         [HELD_PROTOCOL, (bytes) => this.onHeldQuery(bytes)],
@@ -316,7 +316,7 @@ export class StorageService {
 
   /** Hands every pointer held here for an epoch before `epoch` over to its committee of `epoch`. */
   async advanceTo(epoch: bigint): Promise<void> {
-    if (!this.options.membership || !this.options.streams || this.stopped) return;
+    if (!this.options.membership || !this.options.sessions || this.stopped) return;
     const work: Promise<void>[] = [];
     for (const pointer of await this.shares.pointers()) {
       let records: ShareRecord[];
@@ -419,12 +419,12 @@ export class StorageService {
   }
 
   private durability() {
-    const { membership, streams, keys } = this.options;
-    if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+    const { membership, sessions, keys } = this.options;
+    if (!membership || !sessions) throw new StorageError('unavailable', 'this node runs no MPC sessions');
     return {
       shares: this.shares,
       membership,
-      streams,
+      sessions,
       selfPeerId: keys.peerId,
       timeoutMs: this.options.sessionTimeoutMs ?? 60_000,
     };
@@ -567,10 +567,10 @@ export class StorageService {
         { pointer, n, t, epoch: String(epoch), lost: seat.member, helpers: helpers.map((h) => h.member), nonce },
         new Uint8Array(0),
       );
-      const { membership, streams, keys } = this.options;
-      if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+      const { membership, sessions, keys } = this.options;
+      if (!membership || !sessions) throw new StorageError('unavailable', 'this node runs no MPC sessions');
       const timeoutMs = this.options.sessionTimeoutMs ?? 60_000;
-      const transport = membership.openSessionAmong(streams, {
+      const transport = sessions.openAmong({
         sessionId: recoverySession(pointer, epoch, seat.member, nonce),
         peers: [...helpers.map((h) => h.peerId), self],
         self: keys.peerId,
@@ -657,10 +657,10 @@ export class StorageService {
     ) {
       throw new StorageError('not-stored', 'this node does not hold the data for that committee');
     }
-    const { membership, streams, keys } = this.options;
-    if (!membership || !streams) throw new StorageError('unavailable', 'this node runs no MPC sessions');
+    const { membership, sessions, keys } = this.options;
+    if (!membership || !sessions) throw new StorageError('unavailable', 'this node runs no MPC sessions');
     const timeoutMs = this.options.sessionTimeoutMs ?? 60_000;
-    const transport = membership.openSessionAmong(streams, {
+    const transport = sessions.openAmong({
       sessionId: recoverySession(pointer, epoch, lost, nonce as Hex),
       peers: [...helpers.map((h) => members[h - 1]!.peerId), members[lost - 1]!.peerId],
       self: keys.peerId,

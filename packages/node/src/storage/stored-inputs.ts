@@ -53,6 +53,7 @@ import { nodeAead } from '../crypto/node-crypto.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request, serve } from '../p2p/request-response.js';
+import type { StoredInputSource } from '../tasks/run-task.js';
 import type { TaskBook, TaskEntry } from '../tasks/task-book.js';
 import {
   answerRemote,
@@ -112,7 +113,7 @@ export interface StoredInputsOptions {
   timeoutMs?: number;
 }
 
-export class StoredInputs {
+export class StoredInputs implements StoredInputSource {
   private stops: (() => Promise<void> | void)[] = [];
   /** Seeds of the sub-share polynomials: from the node's key, so answers repeat (no state is kept). */
   private readonly seedKey: Uint8Array;
