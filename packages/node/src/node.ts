@@ -1,5 +1,5 @@
 /**
- * The secret node: builds the parts and walks the seven lifecycle steps in order (DESIGN.md section 5):
+ * The secret node: builds the parts and walks the seven lifecycle steps in order (docs/operator-guide.md):
  *
  *   1 start      keys (generated on first start), store, chain connection, libp2p host, MPC and code protocols
  *   2 bootstrap  dial the configured peers (retry with backoff; a bad address is reported, not fatal)
@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { type ChainClients, connectChain } from './chain/deployment.js';
+import { ChainEventFanout } from './chain/event-fanout.js';
 import type { AnyChainEvent } from './chain/events.js';
 import { ChainListener } from './chain/listener.js';
 import { ChainMembership } from './chain/membership.js';
@@ -27,8 +28,10 @@ import { ensureRegistered, type RegistrationOutcome } from './chain/registration
 import { SecretContractIndex } from './chain/secret-contracts.js';
 import type { NodeConfig } from './config/schema.js';
 import { CodeService } from './content/code.js';
+import { announceCode, syncCode } from './content/code-sync.js';
 import { Store } from './db/store.js';
 import { loadOrCreateKeys, type NodeKeys } from './keys/keystore.js';
+import { Shutdown } from './lifecycle/shutdown.js';
 import { Lifecycle } from './lifecycle/steps.js';
 import { createLogger, type Logger } from './log.js';
 import { NodeMetrics } from './metrics/metrics.js';
@@ -282,57 +285,6 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   };
 }
 
-/** Step 4: the code of every secret contract whose current committee includes this node. */
-async function syncCode(parts: BaseParts, logger: Logger) {
-  const { chain, secretContracts, membership, keys, store, code } = parts;
-  const epoch = await chain.contracts.epochs.read.currentEpoch();
-  const records = await secretContracts.all();
-  const self = keys.peerId.toString();
-  let member = 0;
-  let held = 0;
-  let fetched = 0;
-  const missing: string[] = [];
-  for (const record of records) {
-    if (record.activeFromEpoch > epoch) continue;
-    const committee = await membership.committee(record.id, epoch).catch((error: unknown) => {
-      logger.warn({ contractId: String(record.id), err: String(error) }, 'committee unavailable');
-      return undefined;
-    });
-    if (!committee?.members.some((m) => m.peerId === self)) continue;
-    member++;
-    const key = record.codeHash.toLowerCase();
-    if (await store.code.has(key)) {
-      held++;
-      continue;
-    }
-    // fetch() accepts only bytes hashing to the chain's code hash.
-    const bytes = await code.fetch(record.codeHash);
-    if (bytes === undefined) {
-      missing.push(key);
-      continue;
-    }
-    await store.code.put(key, bytes);
-    fetched++;
-  }
-  if (missing.length > 0) logger.warn({ missing }, 'code of some contracts could not be fetched yet');
-  return { epoch, contracts: records.length, member, held, fetched, missing };
-}
-
-/** Step 5: provide every code hash this node holds. */
-async function announceCode({ store, host, code }: BaseParts) {
-  let announced = 0;
-  let failed = 0;
-  let held = 0;
-  for await (const key of store.code.keys()) {
-    held++;
-    // With no peer to take the records, providing could only time out.
-    if (host.getPeers().length === 0) continue;
-    if (await code.provide(key as Hex)) announced++;
-    else failed++;
-  }
-  return { held, announced, failed };
-}
-
 type ServiceInputs = BaseParts & {
   config: NodeConfig;
   logger: Logger;
@@ -466,56 +418,6 @@ async function startServices(
     url = address.url;
   }
   return { node, summary: { rpc: url, listenerFrom: cursor, confirmations: config.chain.confirmations } };
-}
-
-/** In-process listeners of every chain event the listener delivers. */
-class ChainEventFanout {
-  private readonly listeners = new Set<(event: AnyChainEvent) => void>();
-
-  constructor(private readonly logger: Logger) {}
-
-  add(listener: (event: AnyChainEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(event: AnyChainEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.warn({ err: String(error) }, 'chain event listener failed');
-      }
-    }
-  }
-}
-
-/** What to undo when the node stops: the parts in reverse order of starting. */
-class Shutdown {
-  private readonly cleanups: (() => Promise<unknown> | unknown)[] = [];
-  private stopping: Promise<void> | undefined;
-
-  constructor(private readonly logger: Logger) {}
-
-  push(cleanup: () => Promise<unknown> | unknown): void {
-    this.cleanups.push(cleanup);
-  }
-
-  /** Safe to call twice. */
-  run(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.logger.info('stopping');
-      for (const cleanup of this.cleanups.reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          this.logger.warn({ err: String(error) }, 'error while stopping');
-        }
-      }
-      this.logger.info('stopped');
-    })();
-    return this.stopping;
-  }
 }
 
 async function passphraseFrom(config: NodeConfig): Promise<string | undefined> {
