@@ -5,24 +5,20 @@
  * is handed (task execution, batch proposals, the epoch handovers), each behind a narrow interface.
  */
 import type { Logger } from 'pino';
+import type { HandoverRecord } from '../epoch/contract-handover.js';
 import { isFinal, type TaskBook, type TaskEntry } from './task-book.js';
 
 /** Tasks in one batch at most (a proposal names them all). */
 export const MAX_BATCH_TASKS = 64;
 
-/** A contract-state epoch handover as the runner sees it (epoch/contract-state-handovers.ts runs it). */
-export interface QueuedHandover {
-  contractId: bigint;
-  toEpoch: bigint;
-  /** Its place in the contract's queue: after task version - 1, before task version. */
-  version: bigint;
-}
-
-/** The contract-state epoch handovers, as the runner schedules them. */
-export interface HandoverQueue<H extends QueuedHandover = QueuedHandover> {
-  nextPending(contractId: bigint): Promise<H | undefined>;
-  run(handover: H): Promise<void>;
-  fail(handover: H, error: unknown): Promise<void>;
+/**
+ * The contract-state epoch handovers (epoch/contract-state-handovers.ts), as the runner schedules them: a
+ * handover's `version` is its place in the contract's queue (after task version - 1, before task version).
+ */
+export interface HandoverQueue {
+  nextPending(contractId: bigint): Promise<HandoverRecord | undefined>;
+  run(handover: HandoverRecord): Promise<void>;
+  fail(handover: HandoverRecord, error: unknown): Promise<void>;
 }
 
 export interface ContractRunnerComponents {
