@@ -27,8 +27,6 @@ export {
   ChainMembership,
   type Committee,
   type CommitteeMember,
-  type CommitteeSession,
-  type CommitteeSessionOptions,
   MembershipError,
   peerIdFromBytes,
   peerIdToBytes,
@@ -73,6 +71,13 @@ export {
 } from './rpc/registry.js';
 export { RpcServer, type RpcServerOptions, stringify as rpcStringify } from './rpc/server.js';
 export {
+  type CommitteeSession,
+  type CommitteeSessionOptions,
+  CommitteeSessions,
+  type PeerSessionOptions,
+  SessionBindings,
+} from './sessions/committee-sessions.js';
+export {
   type IsMember,
   MpcStreams,
   type MpcStreamsOptions,
@@ -81,13 +86,10 @@ export {
   sessionKey,
 } from './sessions/libp2p-transport.js';
 export * from './storage/index.js';
-export {
-  TASK_BUNDLE_PROTOCOL,
-  TASK_RESULT_PROTOCOL,
-  TaskExecutor,
-  type TaskExecutorOptions,
-} from './tasks/executor.js';
+export { BundleRelay, TASK_BUNDLE_PROTOCOL } from './tasks/bundle-relay.js';
+export { ContractModules } from './tasks/contract-modules.js';
 export { RECEIPT_SIGN_PROTOCOL, ReceiptBatcher } from './tasks/receipt-batcher.js';
+export { TASK_RESULT_PROTOCOL, TaskResults } from './tasks/results.js';
 export { registerTaskMethods, taskInfo } from './tasks/rpc.js';
 export {
   agreedSenders,
@@ -97,4 +99,5 @@ export {
   type StoredInputFetcherComponents,
 } from './tasks/stored-inputs.js';
 export { TaskBook, type TaskEntry, type TaskStatus } from './tasks/task-book.js';
+export { TaskServices, type TaskServicesComponents, type TaskSettings } from './tasks/task-services.js';
 export { NODE_VERSION } from './version.js';

@@ -19,6 +19,7 @@ import { ChainMembership, peerIdToBytes, sessionIdFor } from '../src/chain/membe
 import { Store } from '../src/db/store.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
+import { CommitteeSessions, SessionBindings } from '../src/sessions/committee-sessions.js';
 import { MpcStreams } from '../src/sessions/libp2p-transport.js';
 import { startLedger, type TestLedger } from '../src/testing/chain.js';
 
@@ -128,7 +129,11 @@ describe('chain', { timeout: 120_000 }, () => {
     hosts.push(...members, intruder);
     const contracts = mosaicContracts(ledger.addresses, { public: ledger.client });
     const memberships = members.map(() => new ChainMembership(contracts));
-    const streams = members.map((host, i) => new MpcStreams(host, { isMember: memberships[i].isMember }));
+    const bindings = memberships.map((committees) => new SessionBindings({ committees }));
+    const streams = members.map((host, i) => new MpcStreams(host, { isMember: bindings[i].isMember }));
+    const openers = members.map(
+      (_, i) => new CommitteeSessions({ committees: memberships[i], transport: streams[i], bindings: bindings[i] }),
+    );
     const intruderStreams = new MpcStreams(intruder, { isMember: () => true });
     await Promise.all([...streams, intruderStreams].map((s) => s.start()));
     for (const host of members.slice(1)) await bootstrap(host, [members[0].getMultiaddrs()[0].toString()]);
@@ -144,7 +149,7 @@ describe('chain', { timeout: 120_000 }, () => {
     const sessionId = sessionIdFor(contractId, epoch, 'test-mul');
     const sessions = await Promise.all(
       members.map((host, i) =>
-        memberships[i].openSession(streams[i], {
+        openers[i].openCommittee({
           contractId,
           epoch,
           sessionId,
@@ -186,7 +191,7 @@ describe('chain', { timeout: 120_000 }, () => {
     for (const s of sessions) s.transport.close();
     fake.close();
     // A session not bound to a committee accepts nobody.
-    assert.equal(await memberships[0].isMember(randomBytes(32), 1, members[0].peerId), false);
+    assert.equal(await bindings[0].isMember(randomBytes(32), 1, members[0].peerId), false);
     await Promise.all([...streams, intruderStreams].map((s) => s.stop()));
   });
 });

@@ -7,9 +7,10 @@
  */
 import { type FieldVector, lagrangeCoefficients, MpcError, type Party, type Transport, vec } from '@mosaic/mpc';
 import type { Hex } from 'viem';
-import { type PeerSessionOptions, sessionIdFor } from '../chain/membership.js';
+import { sessionIdFor } from '../chain/membership.js';
+import type { PeerSessionOptions } from '../sessions/committee-sessions.js';
 
-/** Opens an MPC session among an explicit list of peers (ChainMembership.openSessionAmong over the node's streams). */
+/** Opens an MPC session among an explicit list of peers (CommitteeSessions.openAmong). */
 export interface PeerSessions {
   open(options: PeerSessionOptions): Transport;
 }

@@ -1,13 +1,49 @@
 /**
  * One contract's work at this node: its tasks (and epoch handovers) in queue order, one task at a time for a
  * stateful contract, in batches for a stateless one (member 1 forms and proposes them; the others run what they
- * are told). The executor owns one runner per contract and does the work itself (runOne, runBatch, runHandover).
+ * are told). `ContractRunners` keeps one runner per contract; the work itself is done by the services a runner
+ * is handed (task execution, batch proposals, the epoch handovers), each behind a narrow interface.
  */
-import type { TaskExecutor } from './executor.js';
-import type { TaskEntry } from './task-book.js';
+import type { Logger } from 'pino';
+import type { HandoverRecord } from '../epoch/contract-handover.js';
+import { isFinal, type TaskBook, type TaskEntry } from './task-book.js';
 
 /** Tasks in one batch at most (a proposal names them all). */
 export const MAX_BATCH_TASKS = 64;
+
+/**
+ * The contract-state epoch handovers (epoch/contract-state-handovers.ts), as the runner schedules them: a
+ * handover's `version` is its place in the contract's queue (after task version - 1, before task version).
+ */
+export interface HandoverQueue {
+  nextPending(contractId: bigint): Promise<HandoverRecord | undefined>;
+  run(handover: HandoverRecord): Promise<void>;
+  fail(handover: HandoverRecord, error: unknown): Promise<void>;
+}
+
+export interface ContractRunnerComponents {
+  book: Pick<TaskBook, 'get' | 'ofContract' | 'waitFor' | 'update'>;
+  handovers: HandoverQueue;
+  modules: { isStateful(contractId: bigint): Promise<boolean> };
+  /** Runs tasks at this member (a stateful contract's one at a time) and settles those that cannot run. */
+  execution: {
+    run(entries: readonly TaskEntry[]): Promise<void>;
+    settleFailed(entry: TaskEntry, error: unknown): Promise<void>;
+  };
+  /** The batch leader's proposal to the other members, before it runs the batch. */
+  proposer: { propose(entries: readonly TaskEntry[]): Promise<void> };
+  logger: Logger;
+  limits: RunnerLimits;
+}
+
+export interface RunnerLimits {
+  /** How long a leader waits for a task's bundle before it batches the task anyway (default 20 s). */
+  bundleTimeoutMs?: number;
+  /** Batches (sessions) of one stateless contract run at once at most (default 2). */
+  maxConcurrent?: number;
+  /** Tasks of one function of a stateless contract run in one session at most (default 32). */
+  maxBatchTasks?: number;
+}
 
 /**
  * Runs one contract's work at this node in queue order: its tasks (those it is a member for) by sequence,
@@ -19,7 +55,6 @@ export class ContractRunner {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private bundleWaiters = new Set<() => void>();
   private readonly inFlight = new Map<bigint, Promise<void>>();
   /** Sequences below this are final here (a scan starts from it). */
   private floor = 0n;
@@ -30,7 +65,7 @@ export class ContractRunner {
 
   constructor(
     readonly contractId: bigint,
-    private readonly executor: TaskExecutor,
+    private readonly components: ContractRunnerComponents,
   ) {}
 
   kick(): void {
@@ -52,7 +87,6 @@ export class ContractRunner {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.wakeTimer);
-    for (const w of this.bundleWaiters) w();
     this.wake?.();
   }
 
@@ -61,26 +95,10 @@ export class ContractRunner {
     await Promise.allSettled(this.inFlight.values());
   }
 
-  bundleArrived(_sequence: bigint): void {
-    for (const w of this.bundleWaiters) w();
-  }
-
-  bundleSignal(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.bundleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.bundleWaiters.add(done);
-    });
-  }
-
   private async loop(): Promise<void> {
-    const { book, handovers, o } = this.executor;
+    const { book, handovers, logger, limits } = this.components;
     // Enough of the queue to fill every batch the leader may start.
-    const limit = (o.maxConcurrent ?? 2) * Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
+    const limit = (limits.maxConcurrent ?? 2) * Math.min(limits.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
     for (;;) {
       if (this.stopped) return;
       this.again = false;
@@ -98,7 +116,7 @@ export class ContractRunner {
       }
       this.floor = first ?? after;
       const handover = await handovers.nextPending(this.contractId);
-      o.logger.debug(
+      logger.debug(
         {
           contractId: String(this.contractId),
           first: first === undefined ? null : String(first),
@@ -116,21 +134,21 @@ export class ContractRunner {
         }
         if (handover.version > 0n && !(await this.queuedUpTo(handover.version))) continue;
         try {
-          await this.executor.runHandover(handover);
+          await handovers.run(handover);
         } catch (error) {
           if (this.stopped) return;
-          o.logger.warn(
+          logger.warn(
             { contractId: String(this.contractId), toEpoch: String(handover.toEpoch), err: String(error) },
             'epoch handover failed at this node',
           );
-          await this.executor.failHandover(handover, error);
+          await handovers.fail(handover, error);
         }
         continue;
       }
       if (ready.length === 0 && this.inFlight.size === 0) return;
       if (ready.length > 0 && this.stateful === undefined) {
         try {
-          this.stateful = await this.executor.isStateful(this.contractId);
+          this.stateful = await this.components.modules.isStateful(this.contractId);
         } catch {
           // The code is not here: run one at a time and let the task report why.
         }
@@ -143,7 +161,7 @@ export class ContractRunner {
           // A task after a pending handover waits for it.
           if (handover && handover.version <= entry.sequence) break;
           const fresh = await this.freshTask(entry);
-          if (fresh) this.track([fresh], () => this.executor.runOne(fresh));
+          if (fresh) this.track([fresh], () => this.components.execution.run([fresh]));
         }
       }
       if (this.inFlight.size === 0) return;
@@ -158,10 +176,10 @@ export class ContractRunner {
    * batches at once: under load, tasks queue while batches run, and the next batch takes them all.
    */
   private startBatches(ready: readonly TaskEntry[]): void {
-    const { o } = this.executor;
-    const size = Math.min(o.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
-    const limit = o.maxConcurrent ?? 2;
-    const overdue = o.bundleTimeoutMs ?? 20_000;
+    const { limits } = this.components;
+    const size = Math.min(limits.maxBatchTasks ?? 32, MAX_BATCH_TASKS);
+    const limit = limits.maxConcurrent ?? 2;
+    const overdue = limits.bundleTimeoutMs ?? 20_000;
     const now = Date.now();
     const groups = new Map<string, TaskEntry[]>();
     let nextWake = Number.POSITIVE_INFINITY;
@@ -187,40 +205,42 @@ export class ContractRunner {
         if (chunk.length === 0) continue;
         // Claimed at once (synchronously), re-read inside: a task that just finished drops out.
         this.track(chunk, async () => {
-          const fresh = (await Promise.all(chunk.map((e) => this.executor.book.get(e.taskId)))).filter(
+          const { book, proposer, execution } = this.components;
+          const fresh = (await Promise.all(chunk.map((e) => book.get(e.taskId)))).filter(
             (e): e is TaskEntry => e !== undefined && !isFinal(e),
           );
-          if (fresh.length > 0) await this.executor.leadBatch(fresh);
+          if (fresh.length === 0) return;
+          // A member that refuses (it does not know a task yet) fails the session for all: Skipped receipts.
+          await proposer.propose(fresh);
+          await execution.run(fresh);
         });
       }
     }
   }
 
   /** A member's runner takes a batch its leader proposed; false if one of its tasks is already running here. */
-  adopt(entries: readonly TaskEntry[], run: () => Promise<void>): boolean {
+  adopt(entries: readonly TaskEntry[]): boolean {
     if (this.stopped || entries.some((e) => this.inFlight.has(e.sequence))) return false;
-    this.track(entries, run);
+    this.track(entries, () => this.components.execution.run(entries));
     return true;
   }
 
   /** Runs `run` for these tasks, marks them in flight meanwhile, and settles them with Skipped if it fails. */
   private track(entries: readonly TaskEntry[], run: () => Promise<void>): void {
-    const { o } = this.executor;
+    const { book, execution, logger } = this.components;
     const promise = run()
       .catch(async (error: unknown) => {
         if (this.stopped) return;
-        o.logger.warn(
+        logger.warn(
           { taskIds: entries.map((e) => String(e.taskId)), err: String(error) },
           'task failed at this member',
         );
         for (const entry of entries) {
-          const now = await this.executor.book.get(entry.taskId);
+          const now = await book.get(entry.taskId);
           if (!now || isFinal(now)) continue;
-          await this.executor.settleFailed(now, error).catch(async (cause: unknown) => {
-            o.logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
-            await this.executor.book
-              .update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) })
-              .catch(() => {});
+          await execution.settleFailed(now, error).catch(async (cause: unknown) => {
+            logger.error({ taskId: String(entry.taskId), err: String(cause) }, 'task could not be settled');
+            await book.update(entry.taskId, { status: 'failed', error: String(cause).slice(0, 400) }).catch(() => {});
           });
         }
       })
@@ -237,14 +257,14 @@ export class ContractRunner {
   /** The task as stored now, if it still has to run (the scan may have read it just before it finished). */
   private async freshTask(entry: TaskEntry): Promise<TaskEntry | undefined> {
     if (this.inFlight.has(entry.sequence)) return undefined;
-    const fresh = await this.executor.book.get(entry.taskId);
+    const fresh = await this.components.book.get(entry.taskId);
     return fresh && !isFinal(fresh) ? fresh : undefined;
   }
 
   /** Whether the book holds every task before `version` (the listener may still be delivering that block). */
   private async queuedUpTo(version: bigint): Promise<boolean> {
     const last = (this.contractId << 64n) | (version - 1n);
-    return (await this.executor.book.waitFor(last, 5_000)) !== undefined;
+    return (await this.components.book.waitFor(last, 5_000)) !== undefined;
   }
 
   /** Waits until a task in flight finishes or the runner is kicked. */
@@ -259,7 +279,41 @@ export class ContractRunner {
   }
 }
 
-/** A task whose part at this node is over (its outcome is written, or it failed for good). */
-export function isFinal(entry: TaskEntry): boolean {
-  return entry.status === 'completed' || entry.status === 'receipted' || entry.status === 'failed';
+/** One runner per contract at this node; contracts run in parallel. */
+export class ContractRunners {
+  private readonly runners = new Map<bigint, ContractRunner>();
+  private stopped = false;
+
+  constructor(private readonly components: ContractRunnerComponents) {}
+
+  /** Makes the contract's runner look at its queue again (a task, bundle or handover arrived). */
+  kick(contractId: bigint): void {
+    if (!this.stopped) this.runnerOf(contractId).kick();
+  }
+
+  /** A member takes a batch its leader proposed; false if one of its tasks is already running here. */
+  adopt(entries: readonly TaskEntry[]): boolean {
+    const first = entries[0];
+    return first !== undefined && !this.stopped && this.runnerOf(first.contractId).adopt(entries);
+  }
+
+  /** Stops every runner from starting more work (what runs finishes or fails; see idle). */
+  stop(): void {
+    this.stopped = true;
+    for (const runner of this.runners.values()) runner.stop();
+  }
+
+  /** Resolves once no runner has work in flight. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.runners.values()].map((r) => r.idle()));
+  }
+
+  private runnerOf(contractId: bigint): ContractRunner {
+    let runner = this.runners.get(contractId);
+    if (!runner) {
+      runner = new ContractRunner(contractId, this.components);
+      this.runners.set(contractId, runner);
+    }
+    return runner;
+  }
 }

@@ -35,7 +35,7 @@ export interface ReceiptBatcherOptions {
   host: Host;
   book: TaskBook;
   chain: ChainClients;
-  membership: ChainMembership;
+  membership: Pick<ChainMembership, 'committee'>;
   keys: NodeKeys;
   logger: Logger;
   /** Receipts per batch at most (default 32). */

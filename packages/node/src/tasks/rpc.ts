@@ -7,8 +7,9 @@ import { type Hex, hexToBytes } from 'viem';
 import { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
 import type { RpcRegistry } from '../rpc/registry.js';
-import { BundleMismatchError, type TaskExecutor, TaskNotFoundError } from './executor.js';
-import type { TaskEntry } from './task-book.js';
+import { BundleMismatchError, type BundleRelay, TaskNotFoundError } from './bundle-relay.js';
+import type { TaskResults } from './results.js';
+import type { TaskBook, TaskEntry } from './task-book.js';
 
 const MAX_BUNDLE_HEX = 2 + 2 * (16 << 20);
 
@@ -21,7 +22,14 @@ const uint256 = z
 
 const taskQuery = z.strictObject({ taskId: uint256 });
 
-export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecutor): void {
+/** What the task methods answer from: the task book, the bundle relay and the result envelopes. */
+export interface TaskMethodsComponents {
+  book: Pick<TaskBook, 'get' | 'onUpdate'>;
+  bundles: Pick<BundleRelay, 'submit'>;
+  results: Pick<TaskResults, 'gather'>;
+}
+
+export function registerTaskMethods(registry: RpcRegistry, tasks: TaskMethodsComponents): void {
   registry.method({
     name: 'mosaic_submitTask',
     description: "Hands a task's bundle to the node, which checks it against the chain and passes it to the committee",
@@ -41,7 +49,7 @@ export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecuto
         throw new RpcError(RpcErrorCode.InvalidParams, `bundle: ${(error as Error).message}`);
       }
       try {
-        const { accepted, bundleHash } = await executor.submitBundle(taskId, bytes);
+        const { accepted, bundleHash } = await tasks.bundles.submit(taskId, bytes);
         return { taskId: quantity(taskId), bundleHash, accepted };
       } catch (error) {
         throw asRpcError(error);
@@ -54,7 +62,7 @@ export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecuto
     description: 'Where a task stands',
     params: taskQuery,
     positional: ['taskId'],
-    handler: async ({ taskId }) => taskInfo(await known(executor, taskId)),
+    handler: async ({ taskId }) => taskInfo(await known(tasks.book, taskId)),
   });
 
   registry.method({
@@ -63,9 +71,9 @@ export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecuto
     params: taskQuery,
     positional: ['taskId'],
     handler: async ({ taskId }) => {
-      const entry = await known(executor, taskId);
+      const entry = await known(tasks.book, taskId);
       const ready = entry.status === 'completed' || entry.status === 'receipted';
-      const envelopes = ready && entry.receiptStatus === 'success' ? await executor.gatherResults(entry) : [];
+      const envelopes = ready && entry.receiptStatus === 'success' ? await tasks.results.gather(entry) : [];
       return {
         taskId: quantity(entry.taskId),
         status: entry.status,
@@ -99,17 +107,17 @@ export function registerTaskMethods(registry: RpcRegistry, executor: TaskExecuto
         last = key;
         sink.next(info);
       };
-      const stop = executor.book.onUpdate((entry) => {
+      const stop = tasks.book.onUpdate((entry) => {
         if (entry.taskId === taskId) send(entry);
       });
-      void executor.book.get(taskId).then((entry) => entry && send(entry));
+      void tasks.book.get(taskId).then((entry) => entry && send(entry));
       return stop;
     },
   });
 }
 
-async function known(executor: TaskExecutor, taskId: bigint): Promise<TaskEntry> {
-  const entry = await executor.book.get(taskId);
+async function known(book: Pick<TaskBook, 'get'>, taskId: bigint): Promise<TaskEntry> {
+  const entry = await book.get(taskId);
   if (!entry) throw new RpcError(RpcErrorCode.NotFound, `task ${quantity(taskId)} is not known to this node (yet)`);
   return entry;
 }

@@ -57,13 +57,18 @@ export interface TaskRunInput {
    * Fetches this member's sub-shares of the function's stored inputs from their storage committees
    * (stored-inputs.ts); without it, a function with stored inputs is skipped.
    */
-  storedInputs?: (
+  storedInputs?: StoredInputSource;
+}
+
+/** Where a task's stored inputs come from: the storage side implements it (storage/stored-inputs.ts). */
+export interface StoredInputSource {
+  fetch(
     entry: TaskEntry,
     committee: Committee,
     f: ValidatedFunction,
     raw: Uint8Array,
     bundle: TaskBundle,
-  ) => Promise<StoredInputFetch[]>;
+  ): Promise<StoredInputFetch[]>;
 }
 
 export interface TaskRunOutcome {
@@ -148,7 +153,7 @@ export async function runTaskBatch(
         if (!common.storedInputs) problem = 'this node cannot fetch stored inputs';
         else {
           try {
-            stored = await common.storedInputs(entry, committee, f, raw, bundle);
+            stored = await common.storedInputs.fetch(entry, committee, f, raw, bundle);
             problem = stored.find((s) => s.problem !== undefined)?.problem;
           } catch (error) {
             problem = `stored inputs: ${(error as Error).message}`;

@@ -24,6 +24,7 @@ import { RemoteError, request } from '../p2p/request-response.js';
 import type { StorageDirectory } from '../storage/directory.js';
 import { describe, StorageError, type StorageFailure } from '../storage/errors.js';
 import { frame, RESHARE_PROTOCOL } from '../storage/wire.js';
+import type { StoredInputSource } from './run-task.js';
 import type { TaskEntry } from './task-book.js';
 
 /** What one compute member gathered for one stored input of a task. */
@@ -56,7 +57,7 @@ export interface StoredInputFetcherComponents {
 
 type Failure = { kind: StorageFailure; error: string };
 
-export class StoredInputFetcher {
+export class StoredInputFetcher implements StoredInputSource {
   constructor(private readonly components: StoredInputFetcherComponents) {}
 
   /**

@@ -66,6 +66,11 @@ export function splitTask(taskId: bigint): { contractId: bigint; sequence: bigin
   return { contractId: taskId >> 64n, sequence: taskId & 0xffffffffffffffffn };
 }
 
+/** A task whose part at this node is over (its outcome is written, or it failed for good). */
+export function isFinal(entry: TaskEntry): boolean {
+  return entry.status === 'completed' || entry.status === 'receipted' || entry.status === 'failed';
+}
+
 export type TaskListener = (entry: TaskEntry) => void;
 
 /** Entries kept in memory (the recent ones: a task is read a dozen times while it runs and is served). */
