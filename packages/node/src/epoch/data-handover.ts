@@ -14,8 +14,8 @@
  *    the helpers learn nothing. The data is never reconstructed.
  */
 
-import type { DataLayout } from '@mosaic/client';
 import { type FieldVector, lagrangeCoefficients, MpcError, Party, vec } from '@mosaic/mpc';
+import type { DataLayout } from '@mosaic/protocol';
 import type { Hex } from 'viem';
 import { type ChainMembership, sessionIdFor } from '../chain/membership.js';
 import type { MpcStreams } from '../sessions/libp2p-transport.js';

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
+import { Party, vec } from '@mosaic/mpc';
 import {
   checkCommittee,
   DATA_LAYOUTS,
@@ -39,8 +40,7 @@ import {
   shareContext,
   shareFromBytes,
   shareToBytes,
-} from '@mosaic/client';
-import { Party, vec } from '@mosaic/mpc';
+} from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import { type Address, getAddress, type Hex, hashTypedData, hexToBytes, recoverTypedDataAddress } from 'viem';
 import { z } from 'zod';

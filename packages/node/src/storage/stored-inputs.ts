@@ -23,6 +23,15 @@
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import {
+  decodeStoredRef,
+  type InputDecl,
+  publicArgElements,
+  type StoredInputRef,
+  type ValidatedFunction,
+  type ValidatedModule,
+} from '@mosaic/lang';
+import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
+import {
   DATA_LAYOUTS,
   decodeBundle,
   decodePublicArgs,
@@ -32,16 +41,7 @@ import {
   shareFromBytes,
   shareToBytes,
   type TaskBundle,
-} from '@mosaic/client';
-import {
-  decodeStoredRef,
-  type InputDecl,
-  publicArgElements,
-  type StoredInputRef,
-  type ValidatedFunction,
-  type ValidatedModule,
-} from '@mosaic/lang';
-import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
+} from '@mosaic/protocol';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Logger } from 'pino';
