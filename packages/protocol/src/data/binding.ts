@@ -37,15 +37,7 @@ export function shareContext(b: ShareBinding): EnvelopeContext {
 
 /** The envelope context of a member's share of a segment returned to a requester (member → requester). */
 export function loadContext(b: ShareBinding, requestHash: Hex): EnvelopeContext {
-  return {
-    ...shareContext(b),
-    binding: sha256(
-      new ByteWriter()
-        .bytes(LOAD_LABEL)
-        .bytes(hexToBytes(requestHash, 'requestHash', 32))
-        .finish(),
-    ),
-  };
+  return answerContext(LOAD_LABEL, b, requestHash);
 }
 
 const DIGEST_LABEL = new TextEncoder().encode('mosaic/data-load-digest/v1');
@@ -55,13 +47,14 @@ const DIGEST_LABEL = new TextEncoder().encode('mosaic/data-load-digest/v1');
  * share instead of the share: the client checks it against the share the others' polynomial gives).
  */
 export function digestContext(b: ShareBinding, requestHash: Hex): EnvelopeContext {
-  return {
-    ...shareContext(b),
-    binding: sha256(
-      new ByteWriter()
-        .bytes(DIGEST_LABEL)
-        .bytes(hexToBytes(requestHash, 'requestHash', 32))
-        .finish(),
-    ),
-  };
+  return answerContext(DIGEST_LABEL, b, requestHash);
+}
+
+/** The share's context, bound to one signed load request and to what the answer holds (`label`). */
+function answerContext(label: Uint8Array, b: ShareBinding, requestHash: Hex): EnvelopeContext {
+  const binding = new ByteWriter()
+    .bytes(label)
+    .bytes(hexToBytes(requestHash, 'requestHash', 32))
+    .finish();
+  return { ...shareContext(b), binding: sha256(binding) };
 }
