@@ -1,18 +1,14 @@
 // Every error the SDK throws on bad input or a failed check is one of these, so callers can tell them apart
 // (instanceof) without parsing messages. Messages name what failed and where, never a secret or key material.
+// The formats' errors (FormatError, EnvelopeOpenError) come from @mosaic/protocol; MosaicClientError is their
+// common base, so `instanceof MosaicClientError` still catches every error of the SDK.
+import { MosaicError } from '@mosaic/protocol';
 
-export class MosaicClientError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export { EnvelopeOpenError, FormatError } from '@mosaic/protocol';
 
-/** Bytes that do not follow a wire format (bundle, envelope, share payload): a length, bound or version is wrong. */
-export class FormatError extends MosaicClientError {}
-
-/** An envelope that did not authenticate: tampered with, sealed to another key, or opened under another context. */
-export class EnvelopeOpenError extends MosaicClientError {}
+/** The base of every error the SDK throws, the formats' errors included. */
+export const MosaicClientError = MosaicError;
+export type MosaicClientError = MosaicError;
 
 /** The committee read from chain failed a check; `member` is the 1-based member index, `operator` its address. */
 export class CommitteeVerificationError extends MosaicClientError {

@@ -3,8 +3,8 @@
 // at least the minimum, and takes each member's X25519 key and libp2p peer id from the registry. This is Mosaic's
 // answer to Enigma's SGX attestation check: the trust is in stake on chain, not in hardware.
 import { epochsAbi, type MosaicAddresses, nodeRegistryAbi, secretContractsAbi } from '@mosaic/contracts';
+import { hexToBytes } from '@mosaic/protocol';
 import { type Address, getAddress, type Hex, type PublicClient, toHex } from 'viem';
-import { hexToBytes } from '../bytes.js';
 import { CommitteeVerificationError, MosaicClientError } from '../errors.js';
 
 export interface VerifiedMember {

@@ -1,4 +1,4 @@
-// client.data: private data in the network (issue 7, ZNP15). store / load / grant / revoke / list.
+// client.data: private data in the network (the ZNP15 storage model, docs/storage.md). store / load / grant / revoke / list.
 //
 //   store   encode + salt, pointer = SHA-256(payload); DataRegistry.storeData (prepaid); for each segment: Shamir
 //           shares (degree t) sealed to each storage member, authorised by the owner's EIP-712 signature, sent to
@@ -12,17 +12,8 @@
 //   list    the owner's records, from DataStored events and dataOf
 import { dataRegistryAbi, epochsAbi, type MosaicAddresses, mosaicTokenAbi, nodeRegistryAbi } from '@mosaic/contracts';
 import { interpolationMatrix, vec } from '@mosaic/mpc';
-import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
-import { equalBytes, hexToBytes } from '../bytes.js';
-import { FormatError, MosaicClientError, NodeRpcError } from '../errors.js';
-import { publicKeyToHex } from '../keys/keys.js';
-import type { X25519KeyPair } from '../keys/provider.js';
-import type { NodeConnection } from '../rpc/connection.js';
-import { type Ledger, sendTransaction } from '../sdk/ledger.js';
-import { type EnvelopeCrypto, openEnvelope, sealEnvelope } from './cipher.js';
 import {
   checkCommittee,
-  checkLayout,
   DATA_LAYOUTS,
   type DataLayout,
   type DataValue,
@@ -30,18 +21,26 @@ import {
   dataDomain,
   decodePayload,
   digestContext,
+  type EnvelopeCrypto,
   encodePayload,
+  equalBytes,
+  FormatError,
   fromBase64,
+  hexToBytes,
   LOAD_TYPES,
   type LoadRequest,
   layoutElements,
   layoutOf,
   loadContext,
   MAX_STORE_BATCH,
+  openEnvelope,
   payloadSegmentElements,
   placeSegmentElements,
+  publicKeyToHex,
+  rpc,
   type ShareBinding,
   STORE_TYPES,
+  sealEnvelope,
   segmentCount,
   segmentElements,
   segmentHashAsync,
@@ -52,7 +51,14 @@ import {
   shareSeeded,
   shareToBytes,
   toHex32,
-} from './format.js';
+  type X25519KeyPair,
+} from '@mosaic/protocol';
+import { type Address, getAddress, type Hex, hashTypedData, parseAbiItem } from 'viem';
+import type { z } from 'zod';
+import { MosaicClientError, NodeRpcError } from '../errors.js';
+import type { NodeConnection } from '../rpc/connection.js';
+import { parseAnswer } from '../rpc/wire.js';
+import { type Ledger, sendTransaction } from '../sdk/ledger.js';
 import { type MemberShare, reconstructSegment, type SegmentReconstruction } from './reconstruct.js';
 
 export interface StorageMember {
@@ -134,16 +140,6 @@ export interface CompoundIdentity {
   dataTypes: number[];
   /** Present when this call created the identity: keep (and hand to the service) its secret key. */
   keyPair?: X25519KeyPair;
-}
-
-/** A storage RPC answer that names its member. */
-interface MemberAnswer {
-  member: number;
-  operator?: string;
-  ok?: boolean;
-  /** Base64 in JSON, raw bytes in a binary-framed answer. */
-  envelope?: string | Uint8Array;
-  error?: string;
 }
 
 const DEFAULT_EPOCHS = 10n;
@@ -254,24 +250,25 @@ export class DataClient {
           const groups = envelopes.slice(t).map((e, i) => [{ member: t + 1 + i, envelope: e }]);
           groups[0]!.unshift(...envelopes.slice(0, t).map((e, i) => ({ member: i + 1, envelope: e })));
           const answers = await Promise.all(
-            groups.map(
-              (shares) =>
-                this.node.requestBinary('mosaic_storeData', {
-                  pointer,
-                  n,
-                  t,
-                  layout,
-                  segment,
-                  firstSegment,
-                  segmentHashes,
-                  expiresAt: Number(expiresAt),
-                  shareHashes,
-                  signature,
-                  shares,
-                }) as Promise<{ stored?: MemberAnswer[] }>,
-            ),
+            groups.map(async (shares) => {
+              const params: z.input<typeof rpc.storeData.params> = {
+                pointer,
+                n,
+                t,
+                layout,
+                segment,
+                firstSegment,
+                segmentHashes,
+                expiresAt: Number(expiresAt),
+                shareHashes,
+                signature,
+                shares,
+              };
+              const answer = await this.node.requestBinary(rpc.storeData.name, params);
+              return parseAnswer(rpc.storeData.result, answer, `${rpc.storeData.name} answer`);
+            }),
           );
-          const stored = answers.flatMap((a) => (Array.isArray(a.stored) ? a.stored : []));
+          const stored = answers.flatMap((a) => a.stored);
           const failed = stored.filter((s) => s.ok !== true);
           if (stored.length !== n || failed.length > 0) {
             throw new MosaicClientError(
@@ -343,15 +340,18 @@ export class DataClient {
         let epoch = heldEpoch;
         // Asks for the shares of `full` (the others answer with a sealed digest of theirs); records what came.
         const ask = async (full: number[]) => {
-          const answer = (await this.node.requestBinary('mosaic_loadData', {
+          const params: z.input<typeof rpc.loadData.params> = {
             request: { ...request, expiresAt: Number(request.expiresAt) },
             signature,
             segment,
             full,
-          })) as { answers?: MemberAnswer[]; epoch?: string; layout?: number };
-          if (!Array.isArray(answer.answers)) throw new NodeRpcError('mosaic_loadData: answer without `answers`');
-          const given = answer.layout ?? DATA_LAYOUTS.packed;
-          checkLayout(given);
+          };
+          const answer = parseAnswer(
+            rpc.loadData.result,
+            await this.node.requestBinary(rpc.loadData.name, params),
+            `${rpc.loadData.name} answer`,
+          );
+          const given = answer.layout;
           if (layout === undefined) {
             layoutElements(size, given);
             layout = given;
@@ -360,16 +360,17 @@ export class DataClient {
           }
           elements = segmentElements(size, segment, layout);
           // The committee that answered: the shares move to each new epoch's committee (docs/storage.md).
-          epoch = parseEpoch(answer.epoch, record.storedAtEpoch);
+          epoch = answeringEpoch(answer.epoch, record.storedAtEpoch);
           if (epoch !== heldEpoch) {
             members = await this.committee(pointer, epoch, n);
             heldEpoch = epoch;
           }
           for (const m of members) {
             if (shares.some((s) => s.member === m.member)) continue;
-            const a = answer.answers.find((x) => x?.member === m.member);
-            if (!a || !(typeof a.envelope === 'string' || a.envelope instanceof Uint8Array)) {
-              if (!missing.has(m.member)) missing.set(m.member, String(a?.error ?? 'no answer').slice(0, 300));
+            const a = answer.answers.find((x) => x.member === m.member);
+            if (!a || !('envelope' in a)) {
+              const reason = a && 'error' in a ? a.error : 'no answer';
+              if (!missing.has(m.member)) missing.set(m.member, reason.slice(0, 300));
               continue;
             }
             const digest = !full.includes(m.member);
@@ -657,11 +658,9 @@ export class DataClient {
   }
 }
 
-function parseEpoch(value: unknown, floor: bigint): bigint {
-  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(value)) {
-    throw new NodeRpcError('mosaic_loadData: answer without a valid `epoch`');
-  }
-  const epoch = BigInt(value);
+/** The epoch of the committee that answered a load: a uint64, not before the data was stored. */
+function answeringEpoch(epoch: bigint, floor: bigint): bigint {
+  if (epoch >= 1n << 64n) throw new NodeRpcError('mosaic_loadData: answer without a valid `epoch`');
   if (epoch < floor) throw new NodeRpcError('mosaic_loadData: the answering committee predates the data');
   return epoch;
 }

@@ -1,3 +1,1 @@
-export * from './envelope.js';
-export * from './payload.js';
 export * from './reconstruct.js';

@@ -9,9 +9,8 @@
 // The result is returned with the wrong members listed whenever at least t+1 consistent (and, with MACs,
 // authenticated) shares remain; otherwise InconsistentResultError names the members that could be identified.
 import { type FieldVector, field, vec } from '@mosaic/mpc';
-import type { Hex } from '../bytes.js';
+import type { Hex, ResultShares } from '@mosaic/protocol';
 import { InconsistentResultError } from '../errors.js';
-import type { ResultShares } from './payload.js';
 import { berlekampWelch, evaluate } from './poly.js';
 
 const { add, sub, mul, inv } = field;

@@ -1,9 +1,14 @@
 // A small JSON-RPC 2.0 client for a Mosaic node over HTTP (fetch) and, when the runtime has a WebSocket,
 // over WebSocket for subscriptions. Built on json-rpc-2.0 (browser-safe); errors become NodeRpcError.
+
+import {
+  BINARY_RPC_CONTENT_TYPE,
+  decodeBinaryRpc,
+  encodeBinaryRpc,
+  type SubscriptionNotification,
+} from '@mosaic/protocol';
 import { JSONRPCClient, JSONRPCErrorException } from 'json-rpc-2.0';
 import { MosaicClientError, NodeRpcError } from '../errors.js';
-import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, encodeBinaryRpc } from './binary.js';
-import type { SubscriptionNotification } from './wire.js';
 
 /** The subset of the WHATWG WebSocket the client uses (browsers, Node >= 22, or the `ws` package). */
 export interface WebSocketLike {

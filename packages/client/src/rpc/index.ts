@@ -1,3 +1,2 @@
-export * from './binary.js';
 export * from './connection.js';
 export * from './wire.js';

@@ -3,6 +3,15 @@
 import { assertMosaicAddresses, type MosaicAddresses } from '@mosaic/contracts';
 import type { AnyContract } from '@mosaic/lang';
 import {
+  bytesToHex,
+  nobleAead,
+  nobleX25519,
+  rpc,
+  webCryptoX25519,
+  type X25519Provider,
+  type XChaChaAead,
+} from '@mosaic/protocol';
+import {
   type Account,
   type Address,
   createPublicClient,
@@ -13,13 +22,12 @@ import {
   type PublicClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { bytesToHex } from '../bytes.js';
+import type { z } from 'zod';
 import { type VerifiedCommittee, verifyCommittee } from '../chain/committee.js';
-import { nobleAead, type XChaChaAead } from '../data/cipher.js';
 import { DataClient } from '../data/client.js';
 import { MosaicClientError } from '../errors.js';
-import { nobleX25519, webCryptoX25519, type X25519Provider } from '../keys/provider.js';
 import { NodeConnection, type NodeEndpoint, parseNodeEndpoint, type WebSocketConstructor } from '../rpc/connection.js';
+import { parseAnswer } from '../rpc/wire.js';
 import { SecretContract } from './contract.js';
 import {
   type DeployedSecretContract,
@@ -114,7 +122,7 @@ export class MosaicClient {
     checkCompiled(compiled);
     const deployed = await deploySecretContract(this.ledger, compiled.codeHash, options.n, options.t);
     try {
-      await this.node.request('mosaic_putCode', { codeHash: compiled.codeHash, code: bytesToHex(compiled.bytes) });
+      await this.sendCode(compiled);
       return { ...deployed, codeStored: true };
     } catch (error) {
       // The chain record stands; the code can be put again (or by anyone holding it) with putCode().
@@ -125,7 +133,15 @@ export class MosaicClient {
   /** Sends a contract's code to the node again (e.g. after a failed deploy-time upload). */
   async putCode(compiled: AnyContract): Promise<void> {
     checkCompiled(compiled);
-    await this.node.request('mosaic_putCode', { codeHash: compiled.codeHash, code: bytesToHex(compiled.bytes) });
+    await this.sendCode(compiled);
+  }
+
+  private async sendCode(compiled: AnyContract): Promise<void> {
+    const params: z.input<typeof rpc.putCode.params> = {
+      codeHash: compiled.codeHash,
+      code: bytesToHex(compiled.bytes),
+    };
+    parseAnswer(rpc.putCode.result, await this.node.request(rpc.putCode.name, params), `${rpc.putCode.name} answer`);
   }
 
   /** A typed handle on deployed contract `id` running `compiled`. */

@@ -17,8 +17,7 @@ import {
   privateOutputSizes,
 } from '@mosaic/lang';
 import { vec } from '@mosaic/mpc';
-import { encodePublicArgs } from '../bundle/public-args.js';
-import { sealTaskBundle } from '../bundle/task-bundle.js';
+import { encodePublicArgs, sealTaskBundle } from '@mosaic/protocol';
 import type { VerifiedCommittee } from '../chain/committee.js';
 import { MosaicClientError, TaskFailedError } from '../errors.js';
 import type { BadMember } from '../result/reconstruct.js';

@@ -2,18 +2,30 @@
 // committee's result envelopes into verified, reconstructed outputs. A PendingTask holds everything needed to
 // fetch the result later (e.g. from another process): keep it private, it contains the result secret key.
 import { type FieldVector, vec } from '@mosaic/mpc';
-import { type Address, getAddress } from 'viem';
-import { outputMacKeyOf } from '../bundle/task-bundle.js';
-import { bytesToHex, type Hex, hexToBytes } from '../bytes.js';
-import { EnvelopeOpenError, FormatError, MosaicClientError, NodeRpcError, TaskFailedError } from '../errors.js';
-import { deserializeKeyPair, type SerializedKeyPair, serializeKeyPair } from '../keys/keys.js';
-import { nobleX25519, type X25519KeyPair, type X25519Provider } from '../keys/provider.js';
 import {
+  bytesToHex,
+  deserializeKeyPair,
+  EnvelopeOpenError,
+  FormatError,
+  type Hex,
+  hexToBytes,
+  nobleX25519,
   openResultShares,
   outputHashOf,
+  outputMacKeyOf,
   type ResultTarget,
+  rpc,
+  type SerializedKeyPair,
+  serializeKeyPair,
+  type TaskState,
+  toHexQuantity,
   verifyResultEnvelopeSignature,
-} from '../result/envelope.js';
+  type X25519KeyPair,
+  type X25519Provider,
+} from '@mosaic/protocol';
+import { type Address, getAddress } from 'viem';
+import type { z } from 'zod';
+import { MosaicClientError, NodeRpcError, TaskFailedError } from '../errors.js';
 import { type MemberResult, type Reconstruction, reconstructOutputs } from '../result/reconstruct.js';
 import type { NodeConnection } from '../rpc/connection.js';
 import {
@@ -21,9 +33,7 @@ import {
   parseTaskInfo,
   parseTaskResult,
   type TaskResult,
-  type TaskState,
   type TaskUpdate,
-  toHexQuantity,
 } from '../rpc/wire.js';
 
 export interface PendingTask extends ResultTarget {
@@ -62,9 +72,8 @@ export async function submitBundle(
   bundle: Uint8Array,
   bundleHash: Hex,
 ): Promise<boolean> {
-  const answer = parseSubmitTaskResult(
-    await node.request('mosaic_submitTask', { taskId: toHexQuantity(taskId), bundle: bytesToHex(bundle) }),
-  );
+  const params: z.input<typeof rpc.submitTask.params> = { taskId: toHexQuantity(taskId), bundle: bytesToHex(bundle) };
+  const answer = parseSubmitTaskResult(await node.request(rpc.submitTask.name, params));
   if (BigInt(answer.taskId) !== taskId) throw new NodeRpcError('mosaic_submitTask answered for another task');
   if (answer.bundleHash !== bundleHash.toLowerCase())
     throw new NodeRpcError('mosaic_submitTask reports another bundleHash');
@@ -94,17 +103,20 @@ export async function waitForTask(
   let unsubscribe: (() => Promise<void>) | undefined;
   if (node.canSubscribe) {
     try {
-      unsubscribe = await node.subscribe({ topic: 'taskUpdates', params: { taskId: toHexQuantity(taskId) } }, (n) => {
-        if (n.result === undefined) return;
-        try {
-          const update = parseTaskInfo(n.result);
-          if (!seen(update)) return;
-          arrived = update;
-          resolveUpdate?.(update);
-        } catch {
-          // A malformed notification is ignored; polling below still observes the task.
-        }
-      });
+      unsubscribe = await node.subscribe(
+        { topic: rpc.taskUpdates.name, params: { taskId: toHexQuantity(taskId) } },
+        (n) => {
+          if (n.result === undefined) return;
+          try {
+            const update = parseTaskInfo(n.result);
+            if (!seen(update)) return;
+            arrived = update;
+            resolveUpdate?.(update);
+          } catch {
+            // A malformed notification is ignored; polling below still observes the task.
+          }
+        },
+      );
     } catch {
       unsubscribe = undefined; // no subscription: poll
     }
@@ -115,7 +127,7 @@ export async function waitForTask(
     while (true) {
       if (options.signal?.aborted) throw new MosaicClientError('waiting for the task was aborted');
       try {
-        const update = parseTaskInfo(await node.request('mosaic_getTask', { taskId: toHexQuantity(taskId) }));
+        const update = parseTaskInfo(await node.request(rpc.getTask.name, { taskId: toHexQuantity(taskId) }));
         if (seen(update)) return update;
       } catch (error) {
         // -32001: the node has not seen the TaskCreated event yet.
@@ -158,7 +170,7 @@ export async function fetchTaskResult(
   options: { expectedCount?: number; provider?: X25519Provider } = {},
 ): Promise<VerifiedResult> {
   const answer: TaskResult = parseTaskResult(
-    await node.request('mosaic_getTaskResult', { taskId: toHexQuantity(task.taskId) }),
+    await node.request(rpc.getTaskResult.name, { taskId: toHexQuantity(task.taskId) }),
   );
   if (answer.taskId !== task.taskId) throw new NodeRpcError('mosaic_getTaskResult answered for another task');
   const failed = answer.status === 'failed' || answer.receiptStatus === 'failure' || answer.receiptStatus === 'skipped';

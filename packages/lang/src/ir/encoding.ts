@@ -6,6 +6,7 @@
  *
  * decodeStructure checks only the shape; decodeModule (validate.ts) adds the typing rules.
  */
+import { bytesToHex, hexToBytes as viemHexToBytes } from 'viem';
 import { IrError } from './errors.js';
 import { LIMITS } from './limits.js';
 import {
@@ -385,13 +386,8 @@ function readInstruction(r: Reader, what: string): Instruction {
   }
 }
 
+/** The 20 bytes of a 0x-hex address (an Ethereum call's target). */
 export function hexToBytes(hex: string): Uint8Array {
   if (!/^0x[0-9a-fA-F]{40}$/.test(hex)) throw new IrError(`invalid address ${hex}`);
-  const out = new Uint8Array(20);
-  for (let i = 0; i < 20; i++) out[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
-  return out;
-}
-
-function bytesToHex(bytes: Uint8Array): string {
-  return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return viemHexToBytes(hex as `0x${string}`);
 }

@@ -12,7 +12,7 @@ import {
   diffieHellman,
   generateKeyPairSync,
 } from 'node:crypto';
-import type { X25519Provider, XChaChaAead } from '@mosaic/client';
+import type { X25519Provider, XChaChaAead } from '@mosaic/protocol';
 import { hchacha } from '@noble/ciphers/chacha.js';
 
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);

@@ -8,8 +8,8 @@
  * (HANDOVER_PROTOCOL) and check it on chain.
  */
 import type { PeerId } from '@libp2p/interface';
-import { type DataLayout, layoutElements, segmentCount, segmentElements } from '@mosaic/client';
 import { type FieldVector, Party, vec } from '@mosaic/mpc';
+import { type DataLayout, layoutElements, segmentCount, segmentElements } from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import type { Hex } from 'viem';
 import type { AnyChainEvent } from '../chain/events.js';

@@ -1,21 +1,22 @@
 /**
- * The methods this issue brings: mosaic_info, mosaic_peers, mosaic_committee, mosaic_putCode,
- * mosaic_getCode, and the generic subscription pair mosaic_subscribe / mosaic_unsubscribe with the topics
- * `chainEvents` and `lifecycle`. Each reads what it needs from the node's building blocks.
+ * The node's core methods: mosaic_info, mosaic_peers, mosaic_committee, mosaic_putCode, mosaic_getCode, and
+ * the generic subscription pair mosaic_subscribe / mosaic_unsubscribe with the topics `chainEvents` and
+ * `lifecycle` (docs/json-rpc.md). Each takes its params and answer schemas from @mosaic/protocol and reads
+ * what it needs from the node's building blocks.
  */
+import { rpc } from '@mosaic/protocol';
 import { type Hex, hexToBytes, toHex } from 'viem';
-import { z } from 'zod';
 import type { ChainClients } from '../chain/deployment.js';
 import { shortMessage } from '../chain/deployment.js';
 import type { AnyChainEvent, ContractName } from '../chain/events.js';
 import type { ChainMembership } from '../chain/membership.js';
-import { CodeError, type CodeService, MAX_CODE_BYTES } from '../content/code.js';
+import { CodeError, type CodeService } from '../content/code.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { Lifecycle, StepState } from '../lifecycle/steps.js';
 import type { Host } from '../p2p/host.js';
 import { NODE_VERSION } from '../version.js';
 import { RpcError, RpcErrorCode } from './errors.js';
-import { parseParams, type RpcRegistry, schemas } from './registry.js';
+import { parseParams, type RpcRegistry } from './registry.js';
 
 export interface MethodDependencies {
   host: Host;
@@ -30,17 +31,15 @@ export interface MethodDependencies {
   onChainEvent: (listener: (event: AnyChainEvent) => void) => () => void;
 }
 
-const CONTRACT_NAMES = ['token', 'nodeRegistry', 'epochs', 'secretContracts', 'tasks', 'dataRegistry'] as const;
-
 export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependencies): void {
   const { host, keys, chain } = deps;
 
   registry.method({
-    name: 'mosaic_info',
+    ...rpc.info,
     description: 'Version, identity, addresses, chain, epoch, listener and lifecycle of this node',
-    params: z.strictObject({}),
     handler: async () => {
       const epoch = await chain.contracts.epochs.read.currentEpoch().catch(() => undefined);
+      const listener = deps.listenerState();
       return {
         version: NODE_VERSION,
         peerId: host.peerId.toString(),
@@ -50,8 +49,12 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
         rpc: deps.rpcUrl(),
         chainId: chain.deployment.chainId,
         contracts: chain.deployment.addresses,
-        currentEpoch: epoch,
-        listener: deps.listenerState(),
+        currentEpoch: epoch?.toString(),
+        listener: {
+          height: listener.height?.toString(),
+          head: listener.head?.toString(),
+          delivered: listener.delivered,
+        },
         peers: host.getPeers().length,
         lifecycle: deps.lifecycle.steps(),
       };
@@ -59,9 +62,8 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.method({
-    name: 'mosaic_peers',
+    ...rpc.peers,
     description: 'Connected peers',
-    params: z.strictObject({}),
     handler: () =>
       host.getConnections().map((c) => ({
         peerId: c.remotePeer.toString(),
@@ -72,28 +74,19 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.method({
-    name: 'mosaic_committee',
+    ...rpc.committee,
     description: "A secret contract's committee in an epoch (default: the current one)",
-    params: z.strictObject({ contractId: schemas.uint64, epoch: schemas.uint64.optional() }),
-    positional: ['contractId', 'epoch'],
     handler: async ({ contractId, epoch }) => {
       if (contractId === 0n) throw new RpcError(RpcErrorCode.InvalidParams, 'Invalid params: contractId starts at 1');
       const at = epoch ?? (await chainCall(() => chain.contracts.epochs.read.currentEpoch()));
       const committee = await chainCall(() => deps.membership.committee(contractId, at));
-      return committee;
+      return { ...committee, contractId: committee.contractId.toString(), epoch: committee.epoch.toString() };
     },
   });
 
   registry.method({
-    name: 'mosaic_putCode',
+    ...rpc.putCode,
     description: 'Stores contract code after checking its hash and its secret-contract record on chain',
-    params: z.strictObject({
-      codeHash: schemas.hex32,
-      code: schemas.hexBytes.refine((s) => s.length > 2 && (s.length - 2) / 2 <= MAX_CODE_BYTES, {
-        message: `1..${MAX_CODE_BYTES} bytes`,
-      }),
-    }),
-    positional: ['codeHash', 'code'],
     handler: async ({ codeHash, code }) => {
       try {
         const result = await deps.code.put(codeHash.toLowerCase() as Hex, hexToBytes(code as Hex));
@@ -105,10 +98,8 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.method({
-    name: 'mosaic_getCode',
+    ...rpc.getCode,
     description: 'Contract code by hash, from this node or from providers on the network',
-    params: z.strictObject({ codeHash: schemas.hex32 }),
-    positional: ['codeHash'],
     handler: async ({ codeHash }) => {
       const hash = codeHash.toLowerCase() as Hex;
       const code = await deps.code.get(hash).catch((error: unknown) => {
@@ -120,13 +111,10 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.topic({
-    name: 'chainEvents',
+    name: rpc.chainEvents.name,
     description: 'Mosaic contract events as the listener delivers them (optionally one contract / event)',
-    params: z.strictObject({
-      contract: z.enum(CONTRACT_NAMES).optional(),
-      eventName: z.string().min(1).max(64).optional(),
-    }),
-    positional: ['contract', 'eventName'],
+    params: rpc.chainEvents.params,
+    positional: rpc.chainEvents.positional,
     subscribe: (filter, sink) =>
       deps.onChainEvent((event) => {
         if (filter.contract !== undefined && filter.contract !== (event.contract as ContractName)) return;
@@ -136,17 +124,15 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.topic({
-    name: 'lifecycle',
+    name: rpc.lifecycle.name,
     description: 'Lifecycle step changes',
-    params: z.strictObject({}),
+    params: rpc.lifecycle.params,
     subscribe: (_params, sink) => deps.lifecycle.onChange((state: StepState) => sink.next(state)),
   });
 
   registry.method({
-    name: 'mosaic_subscribe',
+    ...rpc.subscribe,
     description: 'Starts a subscription (WebSocket only); notifications come as mosaic_subscription',
-    params: z.strictObject({ topic: z.string().min(1).max(64), params: z.unknown().optional() }),
-    positional: ['topic', 'params'],
     handler: ({ topic, params }, context) => {
       if (context.connection === undefined) {
         throw new RpcError(RpcErrorCode.SubscriptionError, 'subscriptions need a WebSocket connection');
@@ -161,10 +147,8 @@ export function registerCoreMethods(registry: RpcRegistry, deps: MethodDependenc
   });
 
   registry.method({
-    name: 'mosaic_unsubscribe',
+    ...rpc.unsubscribe,
     description: 'Ends a subscription; false when it was not active',
-    params: z.strictObject({ subscription: z.string().regex(/^0x[0-9a-f]{32}$/) }),
-    positional: ['subscription'],
     handler: ({ subscription }, context) => {
       if (context.connection === undefined) {
         throw new RpcError(RpcErrorCode.SubscriptionError, 'subscriptions need a WebSocket connection');

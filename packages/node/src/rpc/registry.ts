@@ -1,7 +1,8 @@
 /**
  * The JSON-RPC method registry. A method is a name, a zod schema for its params and a handler; a
- * subscription topic is a name, a params schema and a function that starts feeding a sink. Later issues add
- * task and data methods and topics here:
+ * subscription topic is a name, a params schema and a function that starts feeding a sink. The node's own
+ * methods and topics take their name, params, positional names and result schema from @mosaic/protocol (`rpc`),
+ * the contract the client parses answers with; code that embeds a node adds its own the same way:
  *
  *   node.rpc.method({ name: 'mosaic_foo', params: z.object({ id: z.string() }), positional: ['id'],
  *                     handler: async ({ id }, context) => ... });
@@ -12,7 +13,8 @@
  * are `{}`. A handler's errors: throw RpcError(code, message) for a client-facing error; anything else is
  * logged and answered as -32603 "Internal error" (its message is not sent: it may hold internals).
  */
-import { z } from 'zod';
+import { rpc } from '@mosaic/protocol';
+import type { z } from 'zod';
 import { RpcError, RpcErrorCode } from './errors.js';
 
 export interface RpcContext {
@@ -37,13 +39,18 @@ export interface SubscriptionHost {
   unsubscribe(id: string): boolean;
 }
 
-export interface RpcMethod<S extends z.ZodType = z.ZodType> {
+export interface RpcMethod<S extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   name: string;
   description?: string;
   params: S;
   /** Names of the params, in order, for calls that pass an array. */
   positional?: readonly string[];
-  handler: (params: z.output<S>, context: RpcContext) => unknown | Promise<unknown>;
+  /**
+   * The answer's schema (the protocol's, which clients parse answers with): the handler's answer is typed by
+   * what it accepts. Not checked at run time: the node builds its answers from values it holds.
+   */
+  result?: R;
+  handler: (params: z.output<S>, context: RpcContext) => z.input<R> | Promise<z.input<R>>;
 }
 
 export interface RpcTopic<S extends z.ZodType = z.ZodType> {
@@ -62,7 +69,7 @@ export class RpcRegistry {
   private readonly topics = new Map<string, RpcTopic>();
   private readonly listeners = new Set<(method: RpcMethod) => void>();
 
-  method<S extends z.ZodType>(definition: RpcMethod<S>): void {
+  method<S extends z.ZodType, R extends z.ZodType = z.ZodType>(definition: RpcMethod<S, R>): void {
     if (!METHOD_NAME.test(definition.name)) throw new Error(`bad method name ${definition.name}`);
     if (this.methods.has(definition.name)) throw new Error(`method ${definition.name} is already registered`);
     this.methods.set(definition.name, definition as unknown as RpcMethod);
@@ -119,16 +126,10 @@ export function parseParams<S extends z.ZodType>(
   throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params: ${issues.join('; ')}`);
 }
 
-/** Reusable param schemas. */
+/** Reusable param schemas (the protocol's), for methods an embedding program adds. */
 export const schemas = {
-  hex32: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes of 0x-hex'),
-  hexBytes: z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'expected 0x-hex bytes'),
+  hex32: rpc.hex32,
+  hexBytes: rpc.hexBytes,
   /** A non-negative integer as a JSON number or a decimal / 0x string; bounded to uint64. */
-  uint64: z
-    .union([
-      z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-      z.string().regex(/^(\d{1,20}|0x[0-9a-fA-F]{1,16})$/),
-    ])
-    .transform((value) => BigInt(value))
-    .refine((value) => value < 1n << 64n, { message: 'must be below 2^64' }),
+  uint64: rpc.uint64Param,
 };

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, encodeBinaryRpc } from '@mosaic/client';
+import { BINARY_RPC_CONTENT_TYPE, decodeBinaryRpc, encodeBinaryRpc } from '@mosaic/protocol';
 import type { JSONRPCResponse } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';

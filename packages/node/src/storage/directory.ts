@@ -4,7 +4,7 @@
  * current epoch and who may use the data (DataRegistry.canAccess). Records and committees never change once they
  * exist, so they are cached; access is always asked afresh.
  */
-import { dataDomain, MAX_PAYLOAD_BYTES, type ShareBinding } from '@mosaic/client';
+import { dataDomain, MAX_PAYLOAD_BYTES, type ShareBinding } from '@mosaic/protocol';
 import { type Address, getAddress, type Hex } from 'viem';
 import type { ChainClients } from '../chain/deployment.js';
 import { peerIdFromBytes } from '../chain/membership.js';

@@ -3,7 +3,7 @@
  * nodes as the RemoteError text `kind: message`, and the gateway maps the kinds to JSON-RPC codes. A message never
  * holds a share, key or data.
  */
-import { checkCommittee, MAX_REQUEST_LIFETIME_S } from '@mosaic/client';
+import { checkCommittee, MAX_REQUEST_LIFETIME_S } from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import { RemoteError } from '../p2p/request-response.js';
 

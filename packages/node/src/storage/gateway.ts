@@ -3,7 +3,7 @@
  * mosaic_loadData finds the pointer's storage committee on chain and forwards each member its part. It only ever
  * handles envelopes sealed to the members or to the requester: it learns nothing.
  */
-import { DATA_LAYOUTS, type DataLayout, segmentCount } from '@mosaic/client';
+import { DATA_LAYOUTS, type DataLayout, segmentCount } from '@mosaic/protocol';
 import type { Address, Hex } from 'viem';
 import type { MemberChannels } from './channels.js';
 import type { DataRecordOnChain, StorageDirectory, StorageMemberInfo } from './directory.js';

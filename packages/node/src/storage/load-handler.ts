@@ -5,7 +5,7 @@
  * or a digest of it, sealed to the requester's key.
  */
 import { createHash } from 'node:crypto';
-import { digestContext, LOAD_TYPES, type LoadRequest, loadContext, sealEnvelope, shareToBytes } from '@mosaic/client';
+import { digestContext, LOAD_TYPES, type LoadRequest, loadContext, sealEnvelope, shareToBytes } from '@mosaic/protocol';
 import { type Address, getAddress, type Hex, hashTypedData, hexToBytes, recoverTypedDataAddress } from 'viem';
 import { nodeAead, nodeX25519 } from '../crypto/node-crypto.js';
 import { remember } from './cache.js';

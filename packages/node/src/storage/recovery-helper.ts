@@ -4,8 +4,8 @@
  * the peer asking holds the lost seat and that it is one of the helpers, then takes part in the session.
  */
 import type { PeerId } from '@libp2p/interface';
-import { segmentCount } from '@mosaic/client';
 import { Party, vec } from '@mosaic/mpc';
+import { segmentCount } from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import type { Hex } from 'viem';
 import type { Host } from '../p2p/host.js';

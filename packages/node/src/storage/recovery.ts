@@ -5,8 +5,8 @@
  * gives it back its own share and nothing else.
  */
 import type { PeerId } from '@libp2p/interface';
-import { DATA_LAYOUTS, type DataLayout, segmentCount, segmentElements } from '@mosaic/client';
 import { Party } from '@mosaic/mpc';
+import { DATA_LAYOUTS, type DataLayout, segmentCount, segmentElements } from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import type { Hex } from 'viem';
 import type { MemberChannels } from './channels.js';

@@ -1,21 +1,20 @@
 /**
- * mosaic_storeData, mosaic_loadData and mosaic_recoverData (docs/storage.md, "JSON-RPC"). The node that receives
- * a store or load is the gateway: it checks the params (zod, size limits), then forwards each storage member its
- * part over libp2p and reports per member.
+ * mosaic_storeData, mosaic_loadData and mosaic_recoverData (docs/json-rpc.md, "Private data storage"; params and
+ * answers are the schemas of @mosaic/protocol). The node that receives the call is the gateway: it checks the
+ * params (zod, size limits), then forwards each storage member its part over libp2p and reports per member.
  *
  * Error codes: the node's (rpc/errors.ts) where they fit — InvalidParams, NotOnChain (no record for the pointer),
  * ChainUnavailable — plus the storage codes below when no t + 1 members answered a load, named after the reason
  * most members gave.
  */
-import { MAX_STORAGE_N, MAX_STORE_BATCH, SEGMENT_ELEMENTS } from '@mosaic/client';
+import { FormatError, fromBase64, rpc, toBase64 } from '@mosaic/protocol';
 import type { Hex } from 'viem';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RpcError, RpcErrorCode } from '../rpc/errors.js';
 import type { RpcRegistry } from '../rpc/registry.js';
 import { StorageError, type StorageFailure } from './errors.js';
 import type { MemberOutcome, StorageGateway } from './gateway.js';
 import type { ShareRecovery } from './recovery.js';
-import { loadRequestSchema } from './wire.js';
 
 export const StorageErrorCode = {
   /** The requester may not use the data (DataRegistry.canAccess is false: no grant, revoked, or unpaid). */
@@ -29,52 +28,6 @@ export const StorageErrorCode = {
   /** Fewer than t + 1 storage members could answer (offline, not holding, corrupted). */
   NotEnoughMembers: -32024,
 } as const;
-
-/** One member's envelope of one segment (16 bytes per element, plus the envelope's 73), and its base64. */
-const MAX_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + 73;
-const MAX_ENVELOPE_B64 = 4 * Math.ceil(MAX_ENVELOPE_BYTES / 3);
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
-
-const storeParams = z.strictObject({
-  pointer: hex32,
-  n: z.number().int().min(3).max(MAX_STORAGE_N),
-  t: z.number().int().min(1).max(31),
-  segment: z.number().int().min(0).max(0xffffffff),
-  /** The element layout (0 packed, 1 int64), part of the owner's signed message. */
-  layout: z.number().int().min(0).max(1).default(0),
-  firstSegment: z.number().int().min(0).max(0xffffffff),
-  segmentHashes: z.array(hex32).min(1).max(MAX_STORE_BATCH),
-  expiresAt: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 40),
-  shareHashes: z.array(hex32).min(3).max(MAX_STORAGE_N),
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex'),
-  shares: z
-    .array(
-      z.strictObject({
-        member: z.number().int().min(1).max(MAX_STORAGE_N),
-        // Base64 in JSON, or raw bytes when the request came framed with binary attachments (rpc/binary.ts).
-        // The alphabet is checked while decoding (decodeBase64): a regular expression over 700 KB costs more
-        // than the decoding itself.
-        envelope: z.union([
-          z.string().max(MAX_ENVELOPE_B64, 'envelope too large'),
-          z.instanceof(Uint8Array).refine((b) => b.length <= MAX_ENVELOPE_BYTES, 'envelope too large'),
-        ]),
-      }),
-    )
-    .min(1)
-    .max(MAX_STORAGE_N),
-});
-
-const loadParams = z.strictObject({
-  request: loadRequestSchema,
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex'),
-  segment: z.number().int().min(0).max(0xffffffff),
-  /** Members to answer with their share; the others answer with a sealed digest of it (default: all shares). */
-  full: z.array(z.number().int().min(1).max(MAX_STORAGE_N)).max(MAX_STORAGE_N).optional(),
-});
 
 const CODES: Partial<Record<StorageFailure, number>> = {
   'access-denied': StorageErrorCode.AccessDenied,
@@ -93,9 +46,8 @@ export interface StorageMethodServices {
 
 export function registerStorageMethods(registry: RpcRegistry, { gateway, recovery }: StorageMethodServices): void {
   registry.method({
-    name: 'mosaic_storeData',
+    ...rpc.storeData,
     description: "Forwards the owner's sealed shares of one segment to the pointer's storage committee",
-    params: storeParams,
     handler: async (params) => {
       const envelopes = new Map<number, Uint8Array>();
       for (const { member, envelope } of params.shares) {
@@ -111,14 +63,9 @@ export function registerStorageMethods(registry: RpcRegistry, { gateway, recover
   });
 
   registry.method({
-    name: 'mosaic_recoverData',
+    ...rpc.recoverData,
     description:
       'This node lost its shares of a pointer: recovers them from t + 1 other members (re-sharing, the data is never reconstructed)',
-    params: z.strictObject({
-      pointer: hex32,
-      n: z.number().int().min(3).max(MAX_STORAGE_N),
-      t: z.number().int().min(1).max(31),
-    }),
     handler: async (params) => {
       const done = await recovery.recover(params.pointer as Hex, params.n, params.t).catch(rethrow);
       return {
@@ -131,9 +78,8 @@ export function registerStorageMethods(registry: RpcRegistry, { gateway, recover
   });
 
   registry.method({
-    name: 'mosaic_loadData',
+    ...rpc.loadData,
     description: "Asks the pointer's storage committee for its shares of one segment, sealed to the requester",
-    params: loadParams,
     handler: async (params, context) => {
       const { record, outcomes, epoch } = await gateway.forwardLoad(params).catch(rethrow);
       const answered = outcomes.filter((o) => o.ok);
@@ -161,8 +107,8 @@ export function registerStorageMethods(registry: RpcRegistry, { gateway, recover
                 member: o.member,
                 operator: o.operator,
                 // Raw bytes to a binary-framed request, base64 in JSON.
-                envelope: context.binary ? o.envelope : Buffer.from(o.envelope).toString('base64'),
-                ...(o.digest ? { digest: true } : {}),
+                envelope: context.binary ? o.envelope : toBase64(o.envelope),
+                ...(o.digest ? { digest: true as const } : {}),
               }
             : { member: o.member, operator: o.operator, error: `${o.kind}: ${o.error}` },
         ),
@@ -171,7 +117,7 @@ export function registerStorageMethods(registry: RpcRegistry, { gateway, recover
   });
 }
 
-function summary(o: MemberOutcome) {
+function summary(o: MemberOutcome): z.input<typeof rpc.memberOutcome> {
   return o.ok
     ? { member: o.member, operator: o.operator, ok: true }
     : { member: o.member, operator: o.operator, ok: false, error: `${o.kind}: ${o.error}` };
@@ -194,21 +140,14 @@ function mostCommon(kinds: StorageFailure[]): StorageFailure {
   return best;
 }
 
-/**
- * Strict base64. Node's decoder skips characters outside the alphabet and stops at '=', so any such character
- * makes the output shorter than the padded length says; it also takes the URL alphabet ('-', '_'), refused here.
- * (Cheaper than re-encoding to compare: the envelope's bytes are checked against the signed hash anyway.)
- */
+/** An envelope sent as base64 in plain JSON, decoded strictly (padded standard alphabet). */
 function decodeBase64(text: string, member: number): Uint8Array {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = Buffer.from(text, 'base64');
-  if (
-    text.length % 4 !== 0 ||
-    bytes.length !== (text.length / 4) * 3 - padding ||
-    text.indexOf('-') >= 0 ||
-    text.indexOf('_') >= 0
-  ) {
-    throw new RpcError(RpcErrorCode.InvalidParams, `member ${member}'s envelope must be padded base64`);
+  try {
+    return fromBase64(text, `member ${member}'s envelope`);
+  } catch (error) {
+    if (error instanceof FormatError) {
+      throw new RpcError(RpcErrorCode.InvalidParams, `member ${member}'s envelope must be padded base64`);
+    }
+    throw error;
   }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }

@@ -18,8 +18,8 @@
  * them sealing and writing the whole share, and the network about t/n of the bytes a store would keep.
  */
 import { randomBytes } from 'node:crypto';
-import { DATA_LAYOUTS, type DataLayout, expandShareSeed, SHARE_SEED_BYTES } from '@mosaic/client';
 import { type FieldVector, vec } from '@mosaic/mpc';
+import { DATA_LAYOUTS, type DataLayout, expandShareSeed, SHARE_SEED_BYTES } from '@mosaic/protocol';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hex } from 'viem';

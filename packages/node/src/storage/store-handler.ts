@@ -4,6 +4,7 @@
  * segments, the expiry and the share's hash, then keeps the share encrypted at rest.
  */
 import { createHash } from 'node:crypto';
+import { vec } from '@mosaic/mpc';
 import {
   type DataLayout,
   layoutElements,
@@ -14,8 +15,7 @@ import {
   segmentElements,
   shareContext,
   shareFromBytes,
-} from '@mosaic/client';
-import { vec } from '@mosaic/mpc';
+} from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import { type Address, type Hex, hashTypedData, hexToBytes, recoverTypedDataAddress } from 'viem';
 import { nodeAead, nodeX25519 } from '../crypto/node-crypto.js';

@@ -21,6 +21,8 @@
  * depend on the task executor.
  */
 import type { PeerId } from '@libp2p/interface';
+import { decodeStoredRef, publicArgElements, type StoredInputRef, type ValidatedFunction } from '@mosaic/lang';
+import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
 import {
   DATA_LAYOUTS,
   decodeBundle,
@@ -29,9 +31,7 @@ import {
   INT64_HEADER_ELEMENTS,
   int64ValueCount,
   shareToBytes,
-} from '@mosaic/client';
-import { decodeStoredRef, publicArgElements, type StoredInputRef, type ValidatedFunction } from '@mosaic/lang';
-import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
+} from '@mosaic/protocol';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Logger } from 'pino';

@@ -2,7 +2,7 @@
  * The storage protocols between nodes (docs/storage.md): their ids, the JSON headers each one carries (checked with
  * zod) and the framing `u32 header length || JSON header || body` they all share.
  */
-import { MAX_STORE_BATCH, SEGMENT_ELEMENTS } from '@mosaic/client';
+import { MAX_STORE_BATCH, SEGMENT_ELEMENTS } from '@mosaic/protocol';
 import { z } from 'zod';
 import { StorageError } from './errors.js';
 

@@ -10,6 +10,7 @@ import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import {
   hashReceiptBatch,
+  NO_CALL,
   type ReceiptBatch,
   receiptBatchTypedData,
   signReceiptBatch,
@@ -104,7 +105,7 @@ export class ReceiptBatcher {
       this.pending.set(key, p);
     }
     p.receipts.set(entry.sequence, receipt);
-    const urgent = receipt.callTarget !== '0x0000000000000000000000000000000000000000';
+    const urgent = receipt.callTarget !== NO_CALL.callTarget;
     if (urgent || p.receipts.size >= this.maxBatch) this.flush(p);
     else p.timer ??= setTimeout(() => this.flush(p), this.maxDelayMs);
   }

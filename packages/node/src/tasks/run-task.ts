@@ -6,15 +6,7 @@
  * Every member reaches the same receipt: the run/skip decision is taken in one round by all, the public
  * outputs are opened, and the two hashes are computed from values every member exchanges.
  */
-import {
-  decodeBundle,
-  decodePublicArgs,
-  type OpenedMemberShares,
-  openMemberShares,
-  sealResultShares,
-  signResultEnvelope,
-  type TaskBundle,
-} from '@mosaic/client';
+import { NO_CALL, RECEIPT_STATUS } from '@mosaic/contracts';
 import {
   costOfFunction,
   elementCount,
@@ -26,6 +18,15 @@ import {
   type ValidatedModule,
 } from '@mosaic/lang';
 import { type FieldVector, field, mul, type Party, vec } from '@mosaic/mpc';
+import {
+  decodeBundle,
+  decodePublicArgs,
+  type OpenedMemberShares,
+  openMemberShares,
+  sealResultShares,
+  signResultEnvelope,
+  type TaskBundle,
+} from '@mosaic/protocol';
 import { type Address, bytesToHex, getAddress, type Hex, keccak256, type PrivateKeyAccount } from 'viem';
 import type { Committee } from '../chain/membership.js';
 // OpenSSL's X25519, several times faster than the client's pure-JS default (each task opens and seals envelopes).
@@ -33,9 +34,9 @@ import { nodeX25519 } from '../crypto/node-crypto.js';
 import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from './stored-inputs.js';
 import type { StoredReceipt, TaskEntry } from './task-book.js';
 
-export const STATUS = { success: 1, failure: 2, skipped: 3 } as const;
+/** Receipt status codes as Tasks.sol records them. */
+export const STATUS = RECEIPT_STATUS;
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
-const NO_TARGET = '0x0000000000000000000000000000000000000000';
 const NO_SELECTOR = '0x00000000';
 
 export interface TaskRunInput {
@@ -291,7 +292,7 @@ export async function runTaskBatch(
       publicOutput: call ? bytesToHex(call.data.subarray(4)) : bytesToHex(result.publicOutputAbi),
       stateCommitment,
       gasUsed: gas,
-      callTarget: call ? getAddress(call.target) : NO_TARGET,
+      callTarget: call ? getAddress(call.target) : NO_CALL.callTarget,
       callSelector: call ? bytesToHex(call.data.subarray(0, 4)) : NO_SELECTOR,
     };
     const { envelope, signature } = sealed[k]!;
@@ -453,7 +454,7 @@ export function receiptOf(entry: TaskEntry, status: 1 | 2 | 3, gasUsed: bigint):
     publicOutput: '0x',
     stateCommitment: ZERO_HASH,
     gasUsed,
-    callTarget: NO_TARGET,
+    callTarget: NO_CALL.callTarget,
     callSelector: NO_SELECTOR,
   };
 }

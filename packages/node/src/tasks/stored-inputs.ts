@@ -8,7 +8,6 @@
  */
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { decodePublicArgs, shareFromBytes, type TaskBundle } from '@mosaic/client';
 import {
   decodeStoredRef,
   type InputDecl,
@@ -17,6 +16,7 @@ import {
   type ValidatedFunction,
 } from '@mosaic/lang';
 import { type FieldVector, interpolationMatrix, vec } from '@mosaic/mpc';
+import { decodePublicArgs, shareFromBytes, type TaskBundle } from '@mosaic/protocol';
 import { type Address, getAddress, type Hex } from 'viem';
 import type { Committee } from '../chain/membership.js';
 import type { Host } from '../p2p/host.js';

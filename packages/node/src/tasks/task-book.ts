@@ -6,15 +6,19 @@
  * Status: created (record seen) → submitted (bundle here) → running → completed (outputs and receipt ready)
  * → receipted (on chain); or failed. Receipt status, when on chain: success | failure | skipped.
  */
+import { RECEIPT_STATUSES, TASK_STATES } from '@mosaic/protocol';
 import { type Address, getAddress, type Hex } from 'viem';
 import { z } from 'zod';
 import { jsonCodec } from '../db/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../db/store.js';
 
-export const TASK_STATUSES = ['created', 'submitted', 'running', 'completed', 'receipted', 'failed'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const RECEIPT_STATUSES = ['success', 'failure', 'skipped'] as const;
-export type ReceiptStatusName = (typeof RECEIPT_STATUSES)[number];
+// The task states and receipt statuses are the ones the node reports over JSON-RPC (@mosaic/protocol).
+export {
+  RECEIPT_STATUSES,
+  type ReceiptStatusName,
+  TASK_STATES as TASK_STATUSES,
+  type TaskState as TaskStatus,
+} from '@mosaic/protocol';
 
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
 
@@ -44,7 +48,7 @@ const entrySchema = z.object({
   epoch: z.bigint(),
   /** This node's 1-based seat in the task's committee, or 0 when it is not a member. */
   member: z.number().int().min(0).max(64),
-  status: z.enum(TASK_STATUSES),
+  status: z.enum(TASK_STATES),
   receiptStatus: z.enum(RECEIPT_STATUSES).optional(),
   error: z.string().max(500).optional(),
   receipt: receiptSchema.optional(),

@@ -1,42 +1,26 @@
-// Byte helpers shared by the wire formats: hex, fixed-width integers, and a bounds-checked reader that turns
-// every short read or out-of-range value into a FormatError (so decoding arbitrary bytes never crashes).
+// Byte helpers shared by the wire formats: checked hex (viem's, with the format's error), fixed-width integers,
+// and a bounds-checked reader that turns every short read or out-of-range value into a FormatError (so decoding
+// arbitrary bytes never crashes).
+import { base64 } from '@scure/base';
+import { concatBytes, type Hex, isHex as isViemHex, hexToBytes as viemHexToBytes } from 'viem';
 import { FormatError } from './errors.js';
 
-export type Hex = `0x${string}`;
+export type { Hex } from 'viem';
+export { bytesToHex, concatBytes } from 'viem';
 
-const HEX_PATTERN = /^0x(?:[0-9a-fA-F]{2})*$/;
-
+/** 0x-prefixed hex with an even number of digits (viem's isHex also takes odd lengths). */
 export function isHex(value: unknown): value is Hex {
-  return typeof value === 'string' && HEX_PATTERN.test(value);
-}
-
-export function bytesToHex(bytes: Uint8Array): Hex {
-  let out = '0x';
-  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
-  return out as Hex;
+  return typeof value === 'string' && isViemHex(value, { strict: true }) && value.length % 2 === 0;
 }
 
 /** Parses 0x-prefixed, even-length hex; `expectedLength` (bytes) is checked when given. */
 export function hexToBytes(value: unknown, what: string, expectedLength?: number): Uint8Array {
   if (!isHex(value)) throw new FormatError(`${what} must be 0x-prefixed hex with an even number of digits`);
-  const bytes = new Uint8Array((value.length - 2) / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(value.slice(2 + 2 * i, 4 + 2 * i), 16);
+  const bytes = viemHexToBytes(value);
   if (expectedLength !== undefined && bytes.length !== expectedLength) {
     throw new FormatError(`${what} must be ${expectedLength} bytes, got ${bytes.length}`);
   }
   return bytes;
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -46,9 +30,23 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** Padded standard base64 (bulk bytes in JSON: a third smaller than hex). */
+export function toBase64(bytes: Uint8Array): string {
+  return base64.encode(bytes);
+}
+
+/** Decodes padded standard base64; FormatError on any other character, a bad length or bad padding. */
+export function fromBase64(text: string, what: string): Uint8Array {
+  if (typeof text !== 'string') throw new FormatError(`${what} must be padded base64`);
+  try {
+    return base64.decode(text);
+  } catch {
+    throw new FormatError(`${what} must be padded base64`);
+  }
+}
+
 export const UINT64_MAX = (1n << 64n) - 1n;
 export const UINT256_MAX = (1n << 256n) - 1n;
-
 /** Big-endian unsigned integer of `width` bytes (throws RangeError when it does not fit). */
 export function uintBytes(value: bigint, width: number, what: string): Uint8Array {
   if (typeof value !== 'bigint' || value < 0n || value >> BigInt(8 * width) !== 0n) {
