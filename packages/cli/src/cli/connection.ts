@@ -125,14 +125,15 @@ async function findDevnetEnvironment(devnetDir: string): Promise<DevnetEnvironme
 
 const PROBE_TIMEOUT_MS = 5000;
 
-/** Why a request failed, in a few words: the network error's code, else the error's short message. */
+/** Why a request failed, in a few words: the network error's code, else the innermost cause's message. */
 const reason = (error: unknown): string => {
+  let innermost = error;
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string') return code;
+    innermost = cause;
   }
-  const short = (error as { shortMessage?: unknown }).shortMessage;
-  return typeof short === 'string' ? short : error instanceof Error ? error.message : String(error);
+  return innermost instanceof Error ? innermost.message : String(innermost);
 };
 
 export async function probeChain(url: string): Promise<number> {
