@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { LocalNetwork } from '@mosaic/node/testing';
+import type { LocalNetwork } from '@mosaic/node/devnet';
 import type { Connection } from '../common/connection.js';
 import { marketplaceBytecode } from '../data-marketplace/marketplace-artifact.js';
 import { DEFAULT_ROWS, ORDER, PRICE, run, SCALE } from '../data-marketplace/script.js';

@@ -4,7 +4,7 @@
  * MOSAIC_EXAMPLES_LOG=1 prints the scripts' progress lines.
  */
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
-import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/testing';
+import { type LocalNetwork, startLocalNetwork } from '@mosaic/node/devnet';
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import type { Connection } from '../common/connection.js';

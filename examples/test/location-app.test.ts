@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LocalNetwork } from '@mosaic/node/testing';
+import type { LocalNetwork } from '@mosaic/node/devnet';
 import type { Connection } from '../common/connection.js';
 import { averageDistance, run } from '../location-app/script.js';
 import { startExampleNetwork } from './example-network.js';

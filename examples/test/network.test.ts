@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LocalNetwork } from '@mosaic/node/testing';
+import type { LocalNetwork } from '@mosaic/node/devnet';
 import type { Connection } from '../common/connection.js';
 import { DEFAULT_PARTICIPANTS, derived, run as runGeneCorrelation } from '../gene-correlation/script.js';
 import { DEFAULT_PAIRS, run as runMillionaires } from '../millionaires/script.js';

@@ -1,5 +1,5 @@
-// Every code block of README.md and docs/tutorial.md is executed or checked here, so the docs cannot rot
-// (issue 6). The rules:
+// Every code block of README.md and docs/tutorial.md is executed or checked here, so the docs cannot rot. The
+// rules:
 //
 // - Every fenced block names its language.
 // - `text` blocks are illustrative and skipped, except a `text` block that follows a shell block with nothing but
@@ -7,11 +7,13 @@
 //   (spaces collapsed); `<anything>` in angle brackets matches any text, and a line of only `…` marks elided
 //   lines. A `# → text` comment after a command is that command's expected output, with the same rules.
 // - `sh`, `bash` and `console` blocks (`$ ` lines in the latter) run in document order, one command at a time in
-//   bash, against ONE devnet that this test starts (3 nodes, in a temporary directory that stands for a checkout
-//   of the repository after `npm install` and `npm run build`: its node_modules, packages and scripts are
-//   symlinks to this repository's). `npx mosaic` and `mosaic` run this repository's CLI. Every command must exit
-//   0. `cd` is honoured and carries over to the following blocks of the same document; each document starts in
-//   the temporary root. The commands in NOT_RUN are recognised and not run.
+//   bash, exactly as written, against ONE devnet that this test starts (3 nodes, as `npm start` does: the linked
+//   `mosaic` bin), in a temporary directory that stands for a checkout of the repository after `npm install` and
+//   `npm run build`: its package.json, node_modules, packages and scripts are symlinks to this repository's. So
+//   `npx mosaic` is npm's own npx finding the bin that `npm install` linked (node_modules/.bin/mosaic); this test
+//   fails when that link is missing. Every command must exit 0. `cd` is honoured and carries over to the
+//   following blocks of the same document; each document starts in the temporary root. The commands in NOT_RUN
+//   are recognised and not run; every document runs at least one command.
 // - Contract ids: a document is written for a fresh devnet, where the first contract deployed after the example
 //   is #2. When a command's expected output names `contract id N` and the real output another id, the
 //   document's later `--contract N` arguments are given the real id.
@@ -24,7 +26,7 @@
 // - `mermaid` blocks must start with a known diagram type; `json` blocks must parse.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -32,7 +34,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const BIN = join(REPO, 'packages', 'cli', 'dist', 'src', 'bin.js');
+/** The `mosaic` bin as `npm install` links it, and the file it must lead to. */
+const LINKED_BIN = join(REPO, 'node_modules', '.bin', 'mosaic');
+const BIN_FILE = join(REPO, 'packages', 'cli', 'bin', 'mosaic.js');
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 const DOCUMENTS = ['README.md', 'docs/tutorial.md'];
 
@@ -206,12 +210,6 @@ const alive = (pid: number) => {
   }
 };
 
-/** `npx mosaic …` and `mosaic …` run this repository's CLI; every other npx goes to npx. */
-const PRELUDE = [
-  'mosaic() { node "$MOSAIC_DOCS_BIN" "$@"; }',
-  'npx() { if [ "$1" = mosaic ]; then shift; node "$MOSAIC_DOCS_BIN" "$@"; else command npx "$@"; fi; }',
-].join('\n');
-
 const documents = await Promise.all(
   DOCUMENTS.map(async (doc) => ({ doc, blocks: parseBlocks(doc, await readFile(join(REPO, doc), 'utf8')) })),
 );
@@ -239,15 +237,22 @@ describe('the documentation run against a devnet', { timeout: 600_000 }, () => {
   let devnetOutput = '';
   const written: string[] = [];
   const env = () => {
-    const e: NodeJS.ProcessEnv = { ...process.env, MOSAIC_DOCS_BIN: BIN, NO_COLOR: '1' };
-    for (const key of Object.keys(e)) if (/^MOSAIC_(?!DOCS_BIN)/.test(key)) delete e[key];
+    const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    for (const key of Object.keys(e)) if (/^MOSAIC_/.test(key)) delete e[key];
     return e;
   };
 
   before(async () => {
+    assert.ok(
+      existsSync(LINKED_BIN) && realpathSync(LINKED_BIN) === realpathSync(BIN_FILE),
+      `${LINKED_BIN} does not lead to ${BIN_FILE}: \`npm install\` links it (the documented \`npx mosaic\` needs it)`,
+    );
     root = await mkdtemp(join(tmpdir(), 'mosaic-docs-'));
     for (const dir of ['node_modules', 'packages', 'scripts']) await symlink(join(REPO, dir), join(root, dir), 'dir');
-    devnet = spawn(process.execPath, [BIN, 'devnet', '--nodes', '3', '--data-dir', join(root, '.mosaic-devnet')], {
+    await symlink(join(REPO, 'package.json'), join(root, 'package.json'), 'file');
+    // `npm start` is `npm run build && mosaic devnet`: the build is done, so the linked bin starts the devnet.
+    const bin = join(root, 'node_modules', '.bin', 'mosaic');
+    devnet = spawn(process.execPath, [bin, 'devnet', '--nodes', '3', '--data-dir', join(root, '.mosaic-devnet')], {
       cwd: root,
       env: env(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -287,6 +292,7 @@ describe('the documentation run against a devnet', { timeout: 600_000 }, () => {
       let cwd = root;
       const ids = new Map<string, string>(); // the document's contract ids → the real ones
       const pwdFile = join(root, '.docs-test-pwd');
+      let ran = 0;
       for (let b = 0; b < blocks.length; b++) {
         const block = blocks[b]!;
         if (TYPESCRIPT.has(block.lang)) {
@@ -312,9 +318,10 @@ describe('the documentation run against a devnet', { timeout: 600_000 }, () => {
           const text = command.text.replace(/--contract (\d+)\b/g, (m, id: string) =>
             ids.has(id) ? `--contract ${ids.get(id)}` : m,
           );
-          const script = `${PRELUDE}\n${text}\n__rc=$?\npwd > '${pwdFile}'\nexit $__rc`;
+          const script = `${text}\n__rc=$?\npwd > '${pwdFile}'\nexit $__rc`;
           const run = await bash(script, cwd, env());
           assert.equal(run.code, 0, `${where}: \`${command.text}\` exited ${run.code}:\n${run.output}`);
+          ran++;
           cwd = (await readFile(pwdFile, 'utf8')).trim();
           output += run.output;
           if (command.expected !== undefined) {
@@ -331,11 +338,14 @@ describe('the documentation run against a devnet', { timeout: 600_000 }, () => {
         const next = blocks[b + 1];
         if (next?.lang === 'text' && next.adjacentToPrevious) assertOutput(output, next.body, `${doc}:${next.line}`);
       }
+      assert.ok(ran > 0, `${doc}: no shell command ran`);
     });
   }
 
   it('type-checks every TypeScript block (strict, module nodenext)', { timeout: 120_000 }, async () => {
-    if (written.length === 0) return;
+    const blocks = documents.flatMap((d) => d.blocks).filter((b) => TYPESCRIPT.has(b.lang));
+    assert.ok(blocks.length > 0, 'the documentation has TypeScript blocks to check');
+    assert.equal(written.length, blocks.length, 'every TypeScript block was written (the runs above got to each)');
     const config = join(root, 'tsconfig.docs.json');
     const compilerOptions = {
       strict: true,

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { createPublicClient, http } from 'viem';
 
 export interface AnvilOptions {
   /** Chain id (default 31337). */
@@ -166,13 +167,8 @@ async function launch(
 
 async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(1000),
-    });
-    return response.ok;
+    await createPublicClient({ transport: http(url, { timeout: 1000, retryCount: 0 }) }).getChainId();
+    return true;
   } catch {
     return false;
   }

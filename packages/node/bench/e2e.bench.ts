@@ -15,7 +15,7 @@ import { compile, contract, fn, reveal, secret } from '@mosaic/lang';
 import { bytesToHex, type Hex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import { startLocalNetwork } from '../src/testing/network.js';
+import { startLocalNetwork } from '../src/devnet/network.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;
 

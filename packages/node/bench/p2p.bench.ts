@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { share, vec } from '@mosaic/mpc';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { localNodeArgs, startNodeProcess, stepDone } from '../src/devnet/index.js';
+import { startLedger } from '../src/devnet/ledger.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
-import { startLedger } from '../src/testing/chain.js';
-import { localNodeArgs, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 import { type SessionRequest, spawnWorker, toBase64, type Worker } from '../test/processes.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;

@@ -18,9 +18,9 @@ import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { nodeAead, nodeX25519 } from '../src/crypto/node-crypto.js';
 import { Store } from '../src/db/store.js';
+import { startLocalNetwork } from '../src/devnet/network.js';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
 import { ShareStore } from '../src/storage/share-store.js';
-import { startLocalNetwork } from '../src/testing/network.js';
 
 type Record = (row: { name: string; value: number; unit: string }) => void;
 

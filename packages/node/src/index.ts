@@ -50,6 +50,7 @@ export {
   loadOrCreateKeys,
   type NodeKeys,
 } from './keys/keystore.js';
+export { configFromFlags, type NodeFlags, runNode } from './lifecycle/run-node.js';
 export { stopOnSignals } from './lifecycle/signals.js';
 export { LIFECYCLE_STEPS, Lifecycle, type StepName, type StepState, type StepStatus } from './lifecycle/steps.js';
 export { createLogger, type Logger } from './log.js';

@@ -17,11 +17,11 @@ import { type Address, keccak256, toHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { ChainMembership, peerIdToBytes, sessionIdFor } from '../src/chain/membership.js';
 import { Store } from '../src/db/store.js';
+import { startLedger, type TestLedger } from '../src/devnet/ledger.js';
 import { bootstrap } from '../src/p2p/bootstrap.js';
 import { createHost, type Host } from '../src/p2p/host.js';
 import { CommitteeSessions, SessionBindings } from '../src/sessions/committee-sessions.js';
 import { MpcStreams } from '../src/sessions/libp2p-transport.js';
-import { startLedger, type TestLedger } from '../src/testing/chain.js';
 
 const WORKER = fileURLToPath(new URL('./listener-worker.js', import.meta.url));
 

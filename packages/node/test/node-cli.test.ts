@@ -8,9 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Address, keccak256, toHex } from 'viem';
+import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/devnet/index.js';
+import { startLedger, type TestLedger } from '../src/devnet/ledger.js';
 import { LIFECYCLE_STEPS } from '../src/lifecycle/steps.js';
-import { startLedger, type TestLedger } from '../src/testing/chain.js';
-import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/src/bin.js', import.meta.url));
 const run = promisify(execFile);

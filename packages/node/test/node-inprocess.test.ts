@@ -9,9 +9,9 @@ import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { parseConfig } from '../src/config/load.js';
 import { jsonCodec } from '../src/db/codecs.js';
+import { rpc } from '../src/devnet/index.js';
+import { startLedger, type TestLedger } from '../src/devnet/ledger.js';
 import { MosaicNode } from '../src/node.js';
-import { startLedger, type TestLedger } from '../src/testing/chain.js';
-import { rpc } from '../src/testing/node-process.js';
 
 describe('MosaicNode in-process: the extension points the executor will use', { timeout: 90_000 }, () => {
   let ledger: TestLedger;

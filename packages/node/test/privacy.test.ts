@@ -14,7 +14,7 @@ import { compile, contract, fn, max, reveal, secret, state } from '@mosaic/lang'
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 
 const A = 987_654_321_987n;
 const B = 123_456_789_123n;

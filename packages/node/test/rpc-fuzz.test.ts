@@ -10,10 +10,10 @@ import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { rpcConfigSchema } from '../src/config/schema.js';
+import { type NodeProcess, startNodeProcess, stepDone } from '../src/devnet/index.js';
+import { startLedger, type TestLedger } from '../src/devnet/ledger.js';
 import { RpcRegistry } from '../src/rpc/registry.js';
 import { RpcServer } from '../src/rpc/server.js';
-import { startLedger, type TestLedger } from '../src/testing/chain.js';
-import { type NodeProcess, startNodeProcess, stepDone } from '../src/testing/node-process.js';
 
 const METHODS = [
   'mosaic_info',

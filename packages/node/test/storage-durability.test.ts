@@ -13,11 +13,11 @@ import { type Address, bytesToHex, getAddress, type Hex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { nodeAead } from '../src/crypto/node-crypto.js';
 import { Store } from '../src/db/store.js';
+import { type NodeProcess, rpc } from '../src/devnet/index.js';
+import type { TestLedger } from '../src/devnet/ledger.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
 import { ShareStore } from '../src/storage/share-store.js';
-import type { TestLedger } from '../src/testing/chain.js';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc } from '../src/testing/node-process.js';
 
 const N = 3;
 const T = 1;

@@ -24,13 +24,13 @@ import { type Address, bytesToHex, type Hex } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 import { nodeAead } from '../src/crypto/node-crypto.js';
 import { Store } from '../src/db/store.js';
+import { type NodeProcess, rpc } from '../src/devnet/index.js';
+import type { TestLedger } from '../src/devnet/ledger.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
 import { RpcErrorCode } from '../src/rpc/errors.js';
 import { StorageErrorCode } from '../src/storage/rpc.js';
 import { ShareStore } from '../src/storage/share-store.js';
-import type { TestLedger } from '../src/testing/chain.js';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc } from '../src/testing/node-process.js';
 
 const TYPE_LOCATION = 3;
 const TYPE_HEALTH = 4;

@@ -15,9 +15,9 @@ import { bytesToHex } from 'viem';
 import { type HDAccount, mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
 import { nodeAead } from '../src/crypto/node-crypto.js';
-import type { TestLedger } from '../src/testing/chain.js';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc } from '../src/testing/node-process.js';
+import { type NodeProcess, rpc } from '../src/devnet/index.js';
+import type { TestLedger } from '../src/devnet/ledger.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 
 const TYPE_HEALTH = 4;
 const SAMPLES = [120n, -35n, 7n, 1_000_000n, 0n, -2n];

@@ -11,9 +11,9 @@ import { compile, contract, fn, max, reveal, secret, state } from '@mosaic/lang'
 import { bytesToHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import type { TestLedger } from '../src/testing/chain.js';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { type NodeProcess, rpc } from '../src/testing/node-process.js';
+import { type NodeProcess, rpc } from '../src/devnet/index.js';
+import type { TestLedger } from '../src/devnet/ledger.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 
 const tally = state({ total: secret.int64 });
 const E2E = contract('EndToEnd', {

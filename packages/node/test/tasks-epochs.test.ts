@@ -13,10 +13,10 @@ import { compile, contract, fn, reveal, secret, state } from '@mosaic/lang';
 import { bytesToHex, parseEventLogs } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
+import { rpc } from '../src/devnet/index.js';
+import type { TestLedger } from '../src/devnet/ledger.js';
+import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 import { loadKeys } from '../src/index.js';
-import type { TestLedger } from '../src/testing/chain.js';
-import { type LocalNetwork, startLocalNetwork } from '../src/testing/network.js';
-import { rpc } from '../src/testing/node-process.js';
 
 const acc = state({ value: secret.int64 });
 // acc = 3 * acc + x: the result depends on the order of the inputs, not only on their set.

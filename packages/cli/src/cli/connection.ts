@@ -7,9 +7,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { NodeConnection } from '@mosaic/client';
 import { assertMosaicAddresses, type MosaicAddresses } from '@mosaic/contracts';
 import { type Command, Option } from 'commander';
-import type { Account, Hex } from 'viem';
+import { type Account, createPublicClient, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { DEFAULT_DEVNET_DIR, type DevnetEnvironment, readDevnetEnvironment } from '../devnet/env-file.js';
 import { CliError, chainUnreachable, nodeUnreachable, usageError } from './errors.js';
@@ -122,27 +123,23 @@ async function findDevnetEnvironment(devnetDir: string): Promise<DevnetEnvironme
   }
 }
 
-async function jsonRpc(url: string, method: string, timeoutMs = 5000): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(body.error.message);
-  return body.result;
-}
+const PROBE_TIMEOUT_MS = 5000;
 
-const reason = (error: unknown) => {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return cause ?? (error instanceof Error ? error.message : String(error));
+/** Why a request failed, in a few words: the network error's code, else the innermost cause's message. */
+const reason = (error: unknown): string => {
+  let innermost = error;
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    innermost = cause;
+  }
+  return innermost instanceof Error ? innermost.message : String(innermost);
 };
 
 export async function probeChain(url: string): Promise<number> {
   try {
-    return Number(BigInt(String(await jsonRpc(url, 'eth_chainId'))));
+    const chain = createPublicClient({ transport: http(url, { timeout: PROBE_TIMEOUT_MS, retryCount: 0 }) });
+    return await chain.getChainId();
   } catch (error) {
     throw chainUnreachable(url, reason(error));
   }
@@ -150,7 +147,8 @@ export async function probeChain(url: string): Promise<number> {
 
 export async function probeNode(url: string): Promise<Record<string, unknown>> {
   try {
-    return (await jsonRpc(url, 'mosaic_info')) as Record<string, unknown>;
+    const node = new NodeConnection({ http: url }, { timeoutMs: PROBE_TIMEOUT_MS });
+    return (await node.request('mosaic_info', {})) as Record<string, unknown>;
   } catch (error) {
     throw nodeUnreachable(url, reason(error));
   }

@@ -42,8 +42,8 @@ export function register(program: Command): void {
       const out = flags.json ? process.stderr : process.stdout;
       const reporter = progressReporter(out);
       // Imported here: the devnet pulls in @mosaic/node, a second to load, which other commands need not pay.
-      const { Devnet, DevnetStoppedError } = await import('../devnet/index.js');
-      const devnet = new Devnet({
+      const { ExampleDevnet, DevnetStoppedError } = await import('../devnet/index.js');
+      const devnet = new ExampleDevnet({
         nodes: flags.nodes,
         dataDir: flags.dataDir,
         reset: flags.reset ?? false,

@@ -1,23 +1,8 @@
 /** `mosaic node`: runs a secret node until SIGINT / SIGTERM. */
-import type { Command } from 'commander';
-import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
-interface NodeFlags {
-  config?: string;
-  dataDir?: string;
-  listen?: string[];
-  bootstrap?: string[];
-  chainRpc?: string;
-  deployment?: string;
-  confirmations?: number;
-  rpcHost?: string;
-  rpcPort?: number;
-  minConnections?: number;
-  register?: boolean;
-  deposit?: string;
-  logLevel?: string;
-  passphraseFile?: string;
-}
+import type { NodeFlags } from '@mosaic/node';
+import type { Command } from 'commander';
+import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 
 const integer = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer`);
@@ -53,33 +38,7 @@ export function register(program: Command): void {
     )
     .action(async (flags: NodeFlags) => {
       // Imported here: @mosaic/node takes a second to load, which every other command would pay.
-      const { ConfigError, loadConfig, MosaicNode, stopOnSignals } = await import('@mosaic/node');
-      let config: Awaited<ReturnType<typeof loadConfig>>;
-      try {
-        config = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), flags: toConfig(flags) });
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          console.error(`mosaic node: ${error.message}`);
-          process.exit(EXIT.USAGE);
-        }
-        throw error;
-      }
-      const node = await MosaicNode.start(config);
-      stopOnSignals(node);
+      const { runNode } = await import('@mosaic/node');
+      await runNode(flags);
     });
-}
-
-/** Flags shaped like the config file (undefined values are ignored by the merge). */
-function toConfig(flags: NodeFlags): Record<string, unknown> {
-  return {
-    dataDir: flags.dataDir,
-    listen: flags.listen,
-    bootstrap: flags.bootstrap,
-    chain: { rpcUrl: flags.chainRpc, deploymentFile: flags.deployment, confirmations: flags.confirmations },
-    rpc: { host: flags.rpcHost, port: flags.rpcPort },
-    discovery: { minConnections: flags.minConnections },
-    register: { enabled: flags.register, deposit: flags.deposit },
-    keys: { passphraseFile: flags.passphraseFile },
-    log: { level: flags.logLevel },
-  };
 }

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   deserializePendingTask,
+  NodeConnection,
+  NodeRpcError,
   parseTaskInfo,
   type SerializedPendingTask,
   splitOutputs,
@@ -19,7 +21,7 @@ import {
   resolveAccount,
   resolveNetwork,
 } from '../cli/connection.js';
-import { CliError, usageError } from '../cli/errors.js';
+import { usageError } from '../cli/errors.js';
 import { EXIT, EXIT_CODE_HELP } from '../cli/exit-codes.js';
 import { toJson } from '../cli/output.js';
 import { integerIn, positiveId } from '../cli/parsers.js';
@@ -36,20 +38,14 @@ interface ResultFlags extends TaskFlags {
   timeout: number;
 }
 
-async function nodeRequest(url: string, method: string, params: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
-  if (body.error) {
-    if (body.error.code === -32001)
-      throw usageError(`the node knows no task ${String((params as { taskId: string }).taskId)}`);
-    throw new CliError(`node: ${body.error.message}`, EXIT.REJECTED);
+/** The task's status from the node; a task the node does not know is a usage error. */
+async function taskInfo(url: string, taskId: bigint): Promise<unknown> {
+  try {
+    return await new NodeConnection({ http: url }).request('mosaic_getTask', { taskId: toHexQuantity(taskId) });
+  } catch (error) {
+    if (error instanceof NodeRpcError && error.code === -32001) throw usageError(`the node knows no task ${taskId}`);
+    throw error;
   }
-  return body.result;
 }
 
 export function register(program: Command): void {
@@ -68,9 +64,7 @@ export function register(program: Command): void {
       action(async ({ out, urls }, taskId: bigint, flags: TaskFlags) => {
         const network = await resolveNetwork(flags, { node: true });
         Object.assign(urls, { chainRpc: network.chainRpc, nodeRpc: network.nodeRpc });
-        const info = parseTaskInfo(
-          await nodeRequest(network.nodeRpc as string, 'mosaic_getTask', { taskId: toHexQuantity(taskId) }),
-        );
+        const info = parseTaskInfo(await taskInfo(network.nodeRpc as string, taskId));
         out.result(info, [
           `task          ${info.taskId}`,
           `status        ${info.status}${info.receiptStatus ? ` (receipt: ${info.receiptStatus})` : ''}`,

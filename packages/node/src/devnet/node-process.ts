@@ -1,12 +1,14 @@
 /**
- * Runs `mosaic node` (the CLI) as its own OS process and reads its JSON log lines: waits for lifecycle steps,
- * finds its RPC URL, kills it (SIGTERM or SIGKILL).
+ * Runs one secret node as its own OS process (this package's `mosaic-node` bin, which takes the flags of
+ * `mosaic node`) and reads its JSON log lines: waits for lifecycle steps, finds its RPC URL, stops it. Every node
+ * process still running when this process exits is killed, so that no test, benchmark or devnet leaves one.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../../../cli/dist/src/bin.js', import.meta.url));
+const NODE_BIN = fileURLToPath(new URL('../../../bin/mosaic-node.js', import.meta.url));
 
 export interface NodeProcess {
   child: ChildProcess;
@@ -14,21 +16,35 @@ export interface NodeProcess {
   /** Resolves with the first log line matching, or rejects after timeoutMs / on exit. */
   waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
   rpcUrl(): string;
+  /** Sends `signal` (default SIGTERM), then SIGKILL when the node has not exited in time; resolves with its code. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface NodeProcessOptions {
+  /** Appends the node's stdout and stderr to this file. */
+  logFile?: string;
+  /**
+   * Its own process group: a terminal's Ctrl-C then reaches only the parent, which stops the node in order
+   * (the devnet stops its nodes before anvil).
+   */
+  detached?: boolean;
+  /** How long kill() waits before SIGKILL, in ms (default 10,000; 60,000 for a profiled node). */
+  stopTimeoutMs?: number;
 }
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** A test or benchmark that dies without stopping its nodes must not leave them running. */
+/** A test, benchmark or devnet that dies without stopping its nodes must not leave them running. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
-  // A test runner stopped by a signal exits through 'exit' too (Node's default for these signals skips it), so
-  // its nodes and anvil (whose own exit hook kills it) do not outlive it.
+  // A process stopped by a signal exits through 'exit' too (Node's default for these signals skips it), so its
+  // nodes and anvil (whose own exit hook kills it) do not outlive it. A program with its own handler (the devnet
+  // command) stops them itself.
   for (const [signal, code] of [
     ['SIGTERM', 143],
     ['SIGHUP', 129],
@@ -38,7 +54,7 @@ function installExitHook(): void {
 }
 
 /**
- * `mosaic node` flags for a node of a local test chain: its data directory, the chain and its deployment file, an
+ * `mosaic node` flags for a node of a local chain: its data directory, the chain and its deployment file, an
  * ephemeral RPC port and no confirmations to wait; `minConnections` 1 unless given.
  */
 export function localNodeArgs(options: {
@@ -63,16 +79,28 @@ export function localNodeArgs(options: {
   ];
 }
 
-export function startNodeProcess(args: string[], env: Record<string, string> = {}): NodeProcess {
+export function startNodeProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  options: NodeProcessOptions = {},
+): NodeProcess {
   // MOSAIC_NODE_EXEC_ARGS passes Node options to every node process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const execArgs = process.env.MOSAIC_NODE_EXEC_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...execArgs, CLI, 'node', ...args], {
+  const child = spawn(process.execPath, [...execArgs, NODE_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    detached: options.detached ?? false,
   });
+  child.once('error', () => {}); // a failed spawn surfaces as 'exit'
   running.add(child);
   child.once('exit', () => running.delete(child));
   installExitHook();
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
+  }
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<{
     match: (l: Record<string, unknown>) => boolean;
@@ -104,12 +132,15 @@ export function startNodeProcess(args: string[], env: Record<string, string> = {
       resolve(code);
     });
   });
+  const stopTimeoutMs = options.stopTimeoutMs ?? (execArgs.length > 0 ? 60_000 : 10_000);
   return {
     child,
     logs,
     waitFor(match, timeoutMs) {
       const found = logs.find(match);
       if (found) return Promise.resolve(found);
+      if (exitCode !== undefined)
+        return Promise.reject(new Error(`node exited with code ${exitCode}; stderr: ${stderr}`));
       return new Promise((resolve, reject) => {
         const waiter = {
           match,
@@ -140,8 +171,7 @@ export function startNodeProcess(args: string[], env: Record<string, string> = {
     async kill(signal = 'SIGTERM') {
       if (exitCode !== undefined) return exitCode;
       child.kill(signal);
-      // A profiled node needs time to write its profile.
-      const timer = setTimeout(() => child.kill('SIGKILL'), execArgs.length > 0 ? 60_000 : 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
@@ -152,14 +182,21 @@ export function startNodeProcess(args: string[], env: Record<string, string> = {
 export const stepDone = (name: string) => (line: Record<string, unknown>) =>
   line.name === name && (line.status === 'done' || line.status === 'skipped' || line.status === 'failed');
 
-export async function rpc(url: string, method: string, params?: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params === undefined ? {} : { params }) }),
-    signal: AbortSignal.timeout(30_000),
+/**
+ * Waits for the node's register step (started with --register) and returns its RPC URL; rejects when the step
+ * is not `done` (or, with `skippedIsDone`, `skipped`), or when the node exits first.
+ */
+export async function waitRegistered(
+  node: NodeProcess,
+  name: string,
+  timeoutMs: number,
+  { skippedIsDone = false } = {},
+): Promise<string> {
+  const step = await node.waitFor(stepDone('register'), timeoutMs).catch((error: Error) => {
+    throw new Error(`${name}: ${error.message}`);
   });
-  const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
-  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code });
-  return body.result;
+  if (step.status !== 'done' && !(skippedIsDone && step.status === 'skipped')) {
+    throw new Error(`${name} did not register (${String(step.status)}): ${JSON.stringify(step.detail)}`);
+  }
+  return node.rpcUrl();
 }

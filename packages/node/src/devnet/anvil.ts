@@ -1,7 +1,7 @@
 /**
- * anvil for the devnet, with its state persisted: `--state <file>` loads the chain from the file when it exists
+ * anvil for a devnet, with its state persisted: `--state <file>` loads the chain from the file when it exists
  * and dumps it there on exit (and every `dumpIntervalSeconds`, so a killed devnet loses little), which is how
- * a second `mosaic devnet` resumes the same network.
+ * a second start of the devnet resumes the same network.
  *
  * anvil runs in its own process group: a terminal's Ctrl-C reaches the devnet only, which stops the nodes first
  * and anvil last (it must outlive the nodes' final transactions, and dumps its state as it exits).

@@ -1,20 +1,15 @@
 /**
  * A local Mosaic network for end-to-end tests and benchmarks: a real anvil chain with the suite deployed and
- * `count` `mosaic node` processes (each its own OS process, real libp2p on loopback), registered and logged in.
+ * `count` node processes (each its own OS process, real libp2p on loopback), registered and logged in.
  * `config` is written to a JSON file passed with `--config` (e.g. `{ tasks: { maxBatch: 64 } }`).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import type { Address } from 'viem';
-import { startLedger, type TestLedger } from './chain.js';
-import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from './node-process.js';
-
-const CLI = fileURLToPath(new URL('../../../../cli/dist/src/bin.js', import.meta.url));
-const run = promisify(execFile);
+import { loadOrCreateKeys } from '../keys/keystore.js';
+import { rpc } from './json-rpc.js';
+import { startLedger, type TestLedger } from './ledger.js';
+import { localNodeArgs, type NodeProcess, startNodeProcess, waitRegistered } from './node-process.js';
 
 export interface LocalNetwork {
   ledger: TestLedger;
@@ -74,14 +69,12 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       const i = nodes.length;
       const dataDir = await mkdtemp(join(tmpdir(), `mosaic-net-${i}-`));
       dataDirs.push(dataDir);
-      const { stdout } = await run(process.execPath, [CLI, 'keys', 'create', '--data-dir', dataDir, '--json']);
-      const keys = JSON.parse(stdout) as { operator: Address };
-      await ledger.fundEth(keys.operator);
-      await ledger.fundMos(keys.operator);
+      const { operator } = (await loadOrCreateKeys(dataDir)).keys;
+      await ledger.fundEth(operator.address);
+      await ledger.fundMos(operator.address);
       const node = startNodeProcess(nodeArgs(dataDir, bootstrap));
       nodes.push(node);
-      const registered = await node.waitFor(stepDone('register'), 90_000);
-      if (registered.status !== 'done') throw new Error(`node ${i} did not register: ${JSON.stringify(registered)}`);
+      await waitRegistered(node, `node ${i}`, 90_000);
       if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
       return node;
     },
@@ -89,8 +82,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       const alive = nodes.findIndex((n, i) => i !== index && n.child.exitCode === null && n.child.signalCode === null);
       const from = ((await rpc(nodes[alive]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
       const node = startNodeProcess(nodeArgs(dataDirs[index]!, from));
-      const registered = await node.waitFor(stepDone('register'), 90_000);
-      if (registered.status !== 'done') throw new Error(`node ${index} did not restart: ${JSON.stringify(registered)}`);
+      await waitRegistered(node, `restarted node ${index}`, 90_000);
       nodes[index] = node;
       // The other nodes learn the restarted node's new address from its connection.
       const peerId = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { peerId: string }).peerId;
