@@ -1,5 +1,5 @@
 /**
- * `mosaic data store|load|grant|revoke|ls`: private data in the network (issue 7; docs/storage.md). The data is
+ * `mosaic data store|load|grant|revoke|ls`: private data in the network (docs/storage.md). The data is
  * secret-shared to the pointer's storage committee; the chain holds only the pointer (SHA-256 of the salted
  * payload), its owner, type and size, and who may use it.
  */

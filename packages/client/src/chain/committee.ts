@@ -1,4 +1,4 @@
-// Committee verification (DESIGN.md section 5, Task step 1): before sealing anything, the caller reads the
+// Committee verification (docs/architecture.md, "Call a secret contract, end to end", step 1): before sealing anything, the caller reads the
 // contract's committee for the epoch from chain and checks that every member is registered, logged in and staked
 // at least the minimum, and takes each member's X25519 key and libp2p peer id from the registry. This is Mosaic's
 // answer to Enigma's SGX attestation check: the trust is in stake on chain, not in hardware.

@@ -106,7 +106,7 @@ export class MosaicClient {
     return client;
   }
 
-  /** Private data (issue 7): store, load, grant, revoke, list. */
+  /** Private data (docs/storage.md): store, load, grant, revoke, list. */
   data!: DataClient;
 
   /** The connected account (undefined when read-only). */

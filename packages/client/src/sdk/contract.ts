@@ -1,5 +1,5 @@
 // A typed handle on a deployed secret contract: `contract.call.bid({ amount: 1200n })` runs the whole task flow
-// (DESIGN.md section 5): verify the committee on chain, share the secret arguments at degree t and seal them to
+// (docs/architecture.md, "Call a secret contract, end to end"): verify the committee on chain, share the secret arguments at degree t and seal them to
 // the members, Tasks.createTask, submit the bundle to the node, follow progress, verify and reconstruct the
 // private outputs and decode everything with the contract's types.
 

@@ -1,5 +1,5 @@
 /**
- * The seven lifecycle steps (DESIGN.md section 5), in order, each with its status and timestamps; every
+ * The seven lifecycle steps (docs/architecture.md, "Inside the node"), in order, each with its status and timestamps; every
  * change is logged and shown by `mosaic_info`.
  */
 import type { Logger } from 'pino';
