@@ -31,6 +31,7 @@ import { type Address, bytesToHex, getAddress, type Hex, keccak256, type Private
 import type { Committee } from '../chain/membership.js';
 // OpenSSL's X25519, several times faster than the client's pure-JS default (each task opens and seals envelopes).
 import { nodeX25519 } from '../crypto/node-crypto.js';
+import { stateSalt, stateShareCommitment } from './state-commitment.js';
 import { agreedSenders, answeredMask, combineSubShares, type StoredInputFetch } from './stored-inputs.js';
 import type { StoredReceipt, TaskEntry } from './task-book.js';
 
@@ -272,7 +273,13 @@ export async function runTaskBatch(
   // Step 7: agree on the hashes of every member's envelope and state shares, all tasks in one round.
   const mine = running.map((_, k) => ({
     envelopeHash: sealed[k]!.envelope ? keccak256(sealed[k]!.envelope!) : ZERO_HASH,
-    stateHash: results[k]!.newState.length > 0 ? hashVectors(results[k]!.newState) : ZERO_HASH,
+    stateHash:
+      results[k]!.newState.length > 0
+        ? stateShareCommitment(
+            stateSalt(common.x25519SecretKey, running[k]!.entry.contractId, running[k]!.entry.taskId),
+            results[k]!.newState,
+          )
+        : ZERO_HASH,
   }));
   const everyone = await exchangeCommitments(party, mine);
 
@@ -426,11 +433,6 @@ async function exchangeCommitments(party: Party, mine: readonly Commitment[]): P
     );
   }
   return all;
-}
-
-function hashVectors(vectors: readonly FieldVector[]): Hex {
-  const all = vec.concat(vectors);
-  return keccak256(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
 }
 
 function concatHashes(hashes: readonly Hex[]): Uint8Array {
