@@ -1,13 +1,12 @@
 /** viem clients for a resolved network, epoch helpers, and transactions simulated first (decoded reverts). */
 import { MosaicClient } from '@mosaic/client';
-import { epochsAbi, type MosaicAddresses } from '@mosaic/contracts';
+import { advanceAnvilEpoch, epochsAbi, type MosaicAddresses } from '@mosaic/contracts';
 import {
   type Abi,
   type Account,
   type Address,
   type Chain,
   createPublicClient,
-  createTestClient,
   createWalletClient,
   defineChain,
   http,
@@ -99,7 +98,7 @@ export async function isAnvil(client: PublicClient): Promise<boolean> {
 }
 
 /**
- * Brings the chain to epoch `target`. On anvil: mine to the epoch's end and call advanceEpoch (anyone may).
+ * Brings the chain to epoch `target`. On anvil: mine and call advanceEpoch for both of its steps (anyone may).
  * Elsewhere: wait for someone to advance it, up to `timeoutMs`.
  */
 export async function reachEpoch(
@@ -115,16 +114,13 @@ export async function reachEpoch(
     const state = await epochState(client, network.addresses);
     if (state.epoch >= target) return state.epoch;
     if (devnet) {
-      const testClient = createTestClient({
+      // Both steps of the epoch advance (snapshot, then the seed SEED_DELAY blocks later), mining as needed.
+      await advanceAnvilEpoch({
+        rpcUrl: network.chainRpc,
+        account,
+        epochs: network.addresses.epochs,
         chain: chainOf(network),
-        transport: http(network.chainRpc),
-        mode: 'anvil',
       });
-      if (state.nextAdvanceBlock > state.block + 1n) {
-        await testClient.mine({ blocks: Number(state.nextAdvanceBlock - state.block - 1n) });
-      }
-      await send(network, account, network.addresses.epochs, epochsAbi, 'advanceEpoch', []);
-      await testClient.mine({ blocks: 1 });
       continue;
     }
     options.onWait?.(state);
