@@ -1,11 +1,12 @@
 // Starts a local anvil chain (Foundry's node, shipped as a native binary inside the @foundry-rs/anvil npm
 // packages) on a free loopback port, for tests and the devnet. Node only.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createPublicClient, http } from 'viem';
+import { killOnExit } from './child-processes.js';
 
 export interface AnvilOptions {
   /** Chain id (default 31337). */
@@ -82,18 +83,6 @@ export function anvilBinaryPath(): string {
   throw new Error(`anvil: no binary for ${process.platform}/${process.arch} (expected package ${platformPackage})`);
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test process that dies without calling stop() must not leave nodes behind.
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
 export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilInstance> {
   const chainId = options.chainId ?? 31337;
   if (!Number.isSafeInteger(chainId) || chainId <= 0) throw new RangeError('anvil: chainId must be a positive integer');
@@ -131,8 +120,7 @@ async function launch(
   }
   if (options.preserveHistoricalStates) args.push('--preserve-historical-states');
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
-  installExitHook();
-  running.add(child);
+  killOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -141,7 +129,6 @@ async function launch(
   const exitPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
       exited = true;
-      running.delete(child);
       resolve();
     });
   });

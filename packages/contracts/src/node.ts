@@ -6,6 +6,7 @@ import { type Deployment, type DeployParameters, deployMosaic } from './deploy.j
 import { writeDeployment } from './deployments.js';
 
 export { ANVIL_MNEMONIC, type AnvilInstance, type AnvilOptions, anvilBinaryPath, startAnvil } from './anvil.js';
+export { killOnExit } from './child-processes.js';
 export { deploymentFile, readDeployment, writeDeployment } from './deployments.js';
 
 export interface DeployOptions extends DeployParameters {

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { killOnExit } from '@mosaic/contracts/node';
 
 const NODE_BIN = fileURLToPath(new URL('../../../bin/mosaic-node.js', import.meta.url));
 
@@ -30,27 +31,6 @@ export interface NodeProcessOptions {
   detached?: boolean;
   /** How long kill() waits before SIGKILL, in ms (default 10,000; 60,000 for a profiled node). */
   stopTimeoutMs?: number;
-}
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** A test, benchmark or devnet that dies without stopping its nodes must not leave them running. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-  // A process stopped by a signal exits through 'exit' too (Node's default for these signals skips it), so its
-  // nodes and anvil (whose own exit hook kills it) do not outlive it. A program with its own handler (the devnet
-  // command) stops them itself.
-  for (const [signal, code] of [
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
-    if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
-  }
 }
 
 /**
@@ -92,9 +72,7 @@ export function startNodeProcess(
     detached: options.detached ?? false,
   });
   child.once('error', () => {}); // a failed spawn surfaces as 'exit'
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  installExitHook();
+  killOnExit(child, { exitOnSignal: true });
   if (options.logFile) {
     const log = createWriteStream(options.logFile, { flags: 'a' });
     child.stdout?.pipe(log, { end: false });

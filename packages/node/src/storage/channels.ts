@@ -3,12 +3,11 @@
  * member and segment, and a fresh libp2p stream for each costs more CPU than the envelope's checks.
  */
 import type { PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { Logger } from 'pino';
 import { ChannelRequester, serveChannel } from '../p2p/channel.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError } from '../p2p/request-response.js';
-import { answerRemote, StorageError } from './errors.js';
+import { answerRemote, memberPeer, StorageError } from './errors.js';
 import { MAX_ENVELOPE_BYTES, MAX_HEADER_BYTES } from './wire.js';
 
 export type StorageHandler = (bytes: Uint8Array, peer: PeerId) => Promise<Uint8Array>;
@@ -49,12 +48,7 @@ export class MemberChannels {
   async exchange(peerId: string, protocol: string, message: Uint8Array, local: StorageHandler): Promise<Uint8Array> {
     const { self } = this.components;
     if (peerId === self.toString()) return local(message, self);
-    let peer: PeerId;
-    try {
-      peer = peerIdFromString(peerId);
-    } catch {
-      throw new StorageError('unavailable', 'the member registered an unusable peer id');
-    }
+    const peer = memberPeer(peerId);
     try {
       return await this.requester(protocol).request(peer, message);
     } catch (error) {

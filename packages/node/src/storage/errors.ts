@@ -3,6 +3,9 @@
  * nodes as the RemoteError text `kind: message`, and the gateway maps the kinds to JSON-RPC codes. A message never
  * holds a share, key or data.
  */
+
+import type { PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { checkCommittee, MAX_REQUEST_LIFETIME_S } from '@mosaic/protocol';
 import type { Logger } from 'pino';
 import { RemoteError } from '../p2p/request-response.js';
@@ -83,5 +86,14 @@ export function checkExpiry(expiresAt: number): void {
   if (expiresAt <= now) throw new StorageError('expired', 'the request has expired');
   if (expiresAt > now + MAX_REQUEST_LIFETIME_S + 60) {
     throw new StorageError('bad-request', `a request may be valid for at most ${MAX_REQUEST_LIFETIME_S} s`);
+  }
+}
+
+/** A member's registered peer id as a PeerId; an unusable one makes the member 'unavailable'. */
+export function memberPeer(peerId: string): PeerId {
+  try {
+    return peerIdFromString(peerId);
+  } catch {
+    throw new StorageError('unavailable', 'the member registered an unusable peer id');
   }
 }

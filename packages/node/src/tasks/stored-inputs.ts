@@ -7,7 +7,6 @@
  * degree-t' sharing of the values. No party ever holds a value.
  */
 import type { PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import {
   decodeStoredRef,
   type InputDecl,
@@ -22,7 +21,7 @@ import type { Committee } from '../chain/membership.js';
 import type { Host } from '../p2p/host.js';
 import { RemoteError, request } from '../p2p/request-response.js';
 import type { StorageDirectory } from '../storage/directory.js';
-import { describe, StorageError, type StorageFailure } from '../storage/errors.js';
+import { describe, memberPeer, StorageError, type StorageFailure } from '../storage/errors.js';
 import { frame, RESHARE_PROTOCOL } from '../storage/wire.js';
 import type { StoredInputSource } from './run-task.js';
 import type { TaskEntry } from './task-book.js';
@@ -161,12 +160,7 @@ export class StoredInputFetcher implements StoredInputSource {
   private async ask(peerId: string, message: Uint8Array): Promise<Uint8Array> {
     const { host, self, local } = this.components;
     if (peerId === self.toString()) return local.answer(message, self);
-    let peer: PeerId;
-    try {
-      peer = peerIdFromString(peerId);
-    } catch {
-      throw new StorageError('unavailable', 'the member registered an unusable peer id');
-    }
+    const peer = memberPeer(peerId);
     try {
       return await request(host, peer, RESHARE_PROTOCOL, message, {
         maxResponseBytes: 16 * (1 << 16) + 64,

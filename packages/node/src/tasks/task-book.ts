@@ -6,8 +6,10 @@
  * Status: created (record seen) → submitted (bundle here) → running → completed (outputs and receipt ready)
  * → receipted (on chain); or failed. Receipt status, when on chain: success | failure | skipped.
  */
+
+import type { TaskRecord } from '@mosaic/contracts';
 import { RECEIPT_STATUSES, TASK_STATES } from '@mosaic/protocol';
-import { type Address, getAddress, type Hex } from 'viem';
+import { getAddress, type Hex } from 'viem';
 import { z } from 'zod';
 import { jsonCodec } from '../db/codecs.js';
 import type { Namespace, Store, WriteBatch } from '../db/store.js';
@@ -255,14 +257,7 @@ export class TaskBook {
   }
 }
 
-export function recordOf(entry: TaskEntry): {
-  caller: Address;
-  fn: Hex;
-  bundleHash: Hex;
-  gasLimit: bigint;
-  gasPrice: bigint;
-  createdBlock: bigint;
-} {
+export function recordOf(entry: TaskEntry): TaskRecord {
   return {
     caller: getAddress(entry.caller),
     fn: entry.selector as Hex,
