@@ -84,6 +84,7 @@ export async function run(record: Record): Promise<void> {
     sealTaskBundle({
       chainId: 31337n,
       tasks: context.tasks,
+      caller: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
       contractId: 1n,
       selector: '0x01020304',
       epoch: 1n,

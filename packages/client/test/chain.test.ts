@@ -86,6 +86,7 @@ describe('on a real chain', () => {
     const sealed = await sealTaskBundle({
       chainId: BigInt(chain.anvil.chainId),
       tasks: chain.deployment.addresses.tasks,
+      caller: chain.accounts[0]!.address,
       contractId,
       selector: '0xdeadbeef',
       epoch: committee.epoch,

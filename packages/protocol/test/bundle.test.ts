@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { keccak256 } from 'viem';
 import {
   bundleHash,
+  bundleHeaderHash,
   decodeBundle,
   decodeSharePayload,
   EnvelopeOpenError,
@@ -12,6 +13,7 @@ import {
   encodeSharePayload,
   FormatError,
   generateKeyPair,
+  headerOf,
   openMemberShares,
   sealTaskBundle,
   type TaskBundle,
@@ -40,6 +42,7 @@ async function sealed(n = 5, t = 2, secrets: bigint[] = [1200n, P - 5n, 0n]) {
   const result = await sealTaskBundle({
     chainId: 31337n,
     tasks: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+    caller: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
     contractId: 3n,
     selector: '0xAABBCCDD',
     epoch: 5n,
@@ -102,12 +105,21 @@ describe('task bundle', () => {
     assert.equal(vec.size(ok.secretShares), 1);
   });
 
+  it('binds the caller: it round-trips, and another caller is another header hash, bundle and hash', async () => {
+    const { bytes, bundle, hash } = await sealed(3, 1, [7n]);
+    assert.equal(decodeBundle(bytes).caller, '0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+    const other = { ...bundle, caller: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' as const };
+    assert.notDeepEqual(bundleHeaderHash(headerOf(other)), bundleHeaderHash(headerOf(bundle)));
+    assert.notEqual(keccak256(encodeBundle(other)), hash);
+  });
+
   it('rejects bad committee parameters when sealing', async () => {
     const { members } = await committee(3);
     const resultKeyPair = await generateKeyPair();
     const base = {
       chainId: 1n,
       tasks: '0x5FbDB2315678afecb367f032d93F642f64180aa3' as const,
+      caller: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' as const,
       contractId: 1n,
       selector: '0x00000001' as const,
       epoch: 1n,
@@ -131,7 +143,7 @@ describe('task bundle', () => {
     magic[0] = 0;
     assert.throws(() => decodeBundle(magic), /bad magic/);
     const version = bytes.slice();
-    version[3] = 2;
+    version[3] = 1; // the version without the caller
     assert.throws(() => decodeBundle(version), /unsupported version/);
     const duplicate = { ...bundle, members: [bundle.members[0]!, bundle.members[0]!, bundle.members[2]!] };
     assert.throws(() => decodeBundle(encodeBundle(duplicate)), /twice/);

@@ -182,10 +182,13 @@ export class SecretContract<C extends AnyContract> {
     const gasLimit = options.gasLimit ?? gasEstimateOf(this.compiled, fn, await this.committeeParams());
     const gasPrice = options.gasPrice ?? this.client.defaults.gasPrice;
 
+    const caller = this.client.account;
+    if (!caller) throw new MosaicClientError('calling a secret contract needs an account (the task is paid by it)');
     const resultKeyPair = await this.client.x25519.generateKeyPair();
     const sealed = await sealTaskBundle({
       chainId: this.client.chainId,
       tasks: this.client.ledger.addresses.tasks,
+      caller,
       contractId: this.id,
       selector: info.selector,
       epoch: committee.epoch,

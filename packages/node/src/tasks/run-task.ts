@@ -130,7 +130,9 @@ export async function runTaskBatch(
       let problem: string | undefined;
       let opened: OpenedMemberShares | undefined;
       let bundle: TaskBundle | undefined;
-      if (!f) problem = `the contract has no function with selector ${entry.selector}`;
+      if (entry.replayOf !== undefined) {
+        problem = `bundle already used by task 0x${entry.replayOf.toString(16)}: a bundle runs once`;
+      } else if (!f) problem = `the contract has no function with selector ${entry.selector}`;
       else if (gas > entry.gasLimit) problem = `the function needs ${gas} gas, the task allows ${entry.gasLimit}`;
       else if (!raw) problem = 'no task bundle reached this member in time';
       else {
@@ -318,6 +320,10 @@ function checkBundle(bundle: TaskBundle, input: TaskRunInput, committee: Committ
   const { entry } = input;
   if (bundle.chainId !== input.chainId) return 'bundle is for another chain';
   if (getAddress(bundle.tasks) !== getAddress(input.tasks)) return 'bundle is for another Tasks contract';
+  // A bundle names the account that creates its task: nobody else can run the caller's inputs as a task of theirs.
+  if (getAddress(bundle.caller) !== getAddress(entry.caller)) {
+    return `bundle was made for caller ${getAddress(bundle.caller)}, the task was created by ${getAddress(entry.caller)}`;
+  }
   if (bundle.contractId !== entry.contractId) return 'bundle is for another contract';
   if (bundle.selector.toLowerCase() !== entry.selector.toLowerCase()) return 'bundle is for another function';
   if (bundle.epoch !== entry.epoch) return `bundle is sealed for epoch ${bundle.epoch}, the task is in ${entry.epoch}`;

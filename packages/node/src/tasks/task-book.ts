@@ -54,6 +54,8 @@ const entrySchema = z.object({
   receiptStatus: z.enum(RECEIPT_STATUSES).optional(),
   error: z.string().max(500).optional(),
   receipt: receiptSchema.optional(),
+  /** An earlier task of the same caller with the same bundle hash: this one is a replay and never runs. */
+  replayOf: z.bigint().optional(),
   /** What the chain recorded (TaskReceipted): every node has it, members or not. */
   onChain: z.object({ outputHash: hex, publicOutput: hex, gasUsed: z.bigint() }).optional(),
   updatedAt: z.number(),
@@ -98,6 +100,9 @@ export class TaskBook {
   private readonly cache = new Map<string, TaskEntry>();
   /** Recent bundles by key (a member reads its bundle when the task runs, moments after it arrived). */
   private readonly bundleCache = new Map<string, Uint8Array>();
+  /** (bundle hash, caller) -> the first task that used it; the recent ones in memory too (batches not written yet). */
+  private readonly bundleUses: Namespace<bigint>;
+  private readonly recentBundleUses = new Map<string, bigint>();
   /**
    * Per contract, the highest sequence in the store (read once, then raised by every write): a task above it is
    * not stored, so asking the store is skipped (a new TaskCreated, a bundle ahead of the listener).
@@ -106,6 +111,7 @@ export class TaskBook {
 
   constructor(readonly store: Store) {
     this.entries = store.namespace('task-entries', jsonCodec(entrySchema));
+    this.bundleUses = store.namespace('task-bundle-uses', jsonCodec(z.bigint()));
     this.bundles = store.namespace('task-bundles', {
       encode: (v: Uint8Array) => v,
       decode: (b: Uint8Array) => b,
@@ -177,6 +183,22 @@ export class TaskBook {
     this.cache.delete(key);
     this.cache.set(key, entry);
     if (this.cache.size > CACHED_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  /**
+   * Records that `taskId` uses `bundleHash` for `caller`, in `batch`; returns the earlier task of that caller with
+   * that bundle hash when there is one (then nothing is recorded: the earlier task stays the first).
+   */
+  async useBundle(bundleHash: string, caller: string, taskId: bigint, batch: WriteBatch): Promise<bigint | undefined> {
+    const key = `${bundleHash.toLowerCase()}:${caller.toLowerCase()}`;
+    const first = this.recentBundleUses.get(key) ?? (await this.bundleUses.get(key));
+    if (first !== undefined && first !== taskId) return first;
+    batch.put(this.bundleUses, key, taskId);
+    this.recentBundleUses.set(key, taskId);
+    if (this.recentBundleUses.size > CACHED_ENTRIES) {
+      this.recentBundleUses.delete(this.recentBundleUses.keys().next().value as string);
+    }
+    return undefined;
   }
 
   /** Writes an entry (in `batch` when given: then listeners hear of it once the caller has written the batch). */

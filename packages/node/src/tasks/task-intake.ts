@@ -19,7 +19,7 @@ export interface HandoverPlanner {
 }
 
 export interface TaskIntakeComponents {
-  book: Pick<TaskBook, 'get' | 'put' | 'update'>;
+  book: Pick<TaskBook, 'get' | 'put' | 'update' | 'useBundle'>;
   committees: { committee(contractId: bigint, epoch: bigint): Promise<Committee> };
   /** The epoch current at a block (Epochs.currentEpoch at that block). */
   epochAtBlock: (block: bigint) => Promise<bigint>;
@@ -85,6 +85,8 @@ export class TaskIntake {
       return undefined;
     });
     const seat = committee?.members.find((m) => m.peerId === self);
+    // Every node sees the same events in the same order, so every member agrees on which task came first.
+    const replayOf = await book.useBundle(a.bundleHash, a.caller, a.taskId, batch);
     const entry: TaskEntry = {
       taskId: a.taskId,
       contractId: a.contractId,
@@ -98,6 +100,7 @@ export class TaskIntake {
       epoch,
       member: seat?.index ?? 0,
       status: 'created',
+      ...(replayOf !== undefined ? { replayOf } : {}),
       updatedAt: Date.now(),
     };
     book.put(entry, batch);

@@ -1,8 +1,9 @@
 // The task bundle: what a caller sends to the committee, and whose keccak256 Tasks.createTask records.
 //
 //   bundle  = header || members
-//   header  = magic "MSB" (3 bytes) || version (1 byte, 0x01)
-//             || chainId (u64 BE) || tasks (20-byte address) || contractId (u256 BE) || selector (4)
+//   header  = magic "MSB" (3 bytes) || version (1 byte, 0x02)
+//             || chainId (u64 BE) || tasks (20-byte address) || caller (20-byte address)
+//             || contractId (u256 BE) || selector (4)
 //             || epoch (u64 BE) || n (u8) || t (u8) || nonce (16) || resultPublicKey (32)
 //             || publicArgsLength (u32 BE) || publicArgs
 //   members = n x ( operator (20-byte address) || envelopeLength (u32 BE) || envelope )   in committee order
@@ -10,7 +11,9 @@
 // Member i (1-based, Shamir point i) is the i-th entry; its envelope (purpose task-input) is sealed to its
 // X25519 key with the header's fields, its index and headerHash = keccak256(header) as associated data, so an
 // envelope cannot be moved to another slot or another bundle (another result key or public arguments).
-// bundleHash = keccak256(bundle). The nonce makes two identical calls distinct tasks.
+// bundleHash = keccak256(bundle). The nonce makes two identical calls distinct tasks. The caller is the account
+// that must create the task: members refuse a bundle whose task another account created (a relaying node cannot
+// replay someone's inputs as its own task), and a bundle hash a second task repeats.
 // Decoding checks every length and bound and rejects trailing bytes: one value, one encoding.
 import { getAddress, keccak256 } from 'viem';
 import { ByteReader, ByteWriter, bytesToHex, type Hex, hexToBytes, UINT64_MAX, UINT256_MAX } from '../bytes.js';
@@ -20,7 +23,7 @@ import { FormatError } from '../errors.js';
 import { assertPublicKey } from '../keys/keys.js';
 
 export const BUNDLE_MAGIC = Uint8Array.from([0x4d, 0x53, 0x42]); // "MSB"
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 export const MAX_PUBLIC_ARGS_BYTES = 1024 * 1024;
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 const MAX_ENVELOPE_BYTES = MAX_ENVELOPE_PLAINTEXT + ENVELOPE_OVERHEAD;
@@ -37,6 +40,8 @@ export interface TaskBundle {
   chainId: bigint;
   /** The Tasks contract address (checksummed). */
   tasks: Hex;
+  /** The account that creates the task with Tasks.createTask (checksummed). */
+  caller: Hex;
   contractId: bigint;
   /** 4-byte function selector, lowercase 0x-hex. */
   selector: Hex;
@@ -79,6 +84,7 @@ export function encodeBundleHeader(header: BundleHeader): Uint8Array {
       .u8(header.version, 'version')
       .uint(header.chainId, 8, 'chainId')
       .bytes(hexToBytes(header.tasks, 'tasks address', 20))
+      .bytes(hexToBytes(header.caller, 'caller address', 20))
       .uint(header.contractId, 32, 'contractId')
       .bytes(hexToBytes(header.selector, 'selector', 4))
       .uint(header.epoch, 8, 'epoch')
@@ -134,6 +140,7 @@ export function decodeBundle(bytes: Uint8Array): TaskBundle {
   const chainId = reader.uint(8, 'chainId');
   if (chainId === 0n) throw new FormatError('bundle: chainId is zero');
   const tasks = getAddress(bytesToHex(reader.bytes(20, 'tasks')));
+  const caller = getAddress(bytesToHex(reader.bytes(20, 'caller')));
   const contractId = reader.uint(32, 'contractId');
   if (contractId === 0n) throw new FormatError('bundle: contractId is zero');
   const selector = bytesToHex(reader.bytes(4, 'selector'));
@@ -159,6 +166,7 @@ export function decodeBundle(bytes: Uint8Array): TaskBundle {
     version: BUNDLE_VERSION,
     chainId,
     tasks,
+    caller,
     contractId,
     selector,
     epoch,

@@ -31,6 +31,8 @@ export interface CommitteeMemberKey {
 export interface TaskTarget {
   chainId: bigint;
   tasks: Hex;
+  /** The account that will create the task (Tasks.createTask's sender). */
+  caller: Hex;
   contractId: bigint;
   selector: Hex;
   epoch: bigint;
@@ -95,6 +97,7 @@ export async function sealTaskBundle(input: SealTaskBundleInput): Promise<Sealed
     version: BUNDLE_VERSION,
     chainId: input.chainId,
     tasks: getAddress(input.tasks),
+    caller: getAddress(input.caller),
     contractId: input.contractId,
     selector: input.selector.toLowerCase() as Hex,
     epoch: input.epoch,
