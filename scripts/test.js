@@ -13,7 +13,9 @@ import { join, relative } from 'node:path';
  */
 const TEST_TIMEOUT_MS = 15 * 60_000;
 
-const filters = process.argv.slice(2);
+// Arguments starting with `--` go to node's runner (e.g. `--test-name-pattern=<regex>` runs one case alone).
+const runnerFlags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
 function collect(dir, out) {
   for (const entry of readdirSync(dir)) {
@@ -43,7 +45,7 @@ if (selected.length === 0) {
   console.error('no test files found: run `tsc -b` first');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected], {
+const child = spawn(process.execPath, ['--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...runnerFlags, ...selected], {
   stdio: 'inherit',
 });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
