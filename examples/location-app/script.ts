@@ -4,9 +4,9 @@
  * X's next load of her data and X's next computation are refused by every node, and Y still computes.
  * Run by hand: `node examples/dist/location-app/script.js` (see README.md).
  */
-import { type MosaicClient, TaskFailedError } from '@mosaic/client';
+import { type MosaicClient, NodeRpcError, TaskFailedError } from '@mosaic/client';
 import { compile } from '@mosaic/lang';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { mainIf } from '../common/cli.js';
 import { type Connection, Network } from '../common/connection.js';
 import locationApp, { SAMPLES } from './contract.js';
@@ -35,9 +35,15 @@ export interface LocationAppResult {
   /** X's average before the revocation, Y's after it. */
   averageByX: bigint;
   averageByY: bigint;
+  /** App X's account (the caller the nodes name when they refuse it). */
+  appX: Address;
   /** Why X's load and X's computation were refused after the revocation. */
   loadRefusedBecause: string;
   computeRefusedBecause: string;
+  /** Each storage member's own answer to X's refused load, as the gateway relayed them (its error's data). */
+  loadRefusal: { answered: number[]; failures: { member: number; operator: string; error: string }[] } | undefined;
+  /** X's refused computation, to ask each node about it. */
+  computeRefusedTaskId: bigint;
 }
 
 export async function run(connection: Connection, days = DEFAULT_DAYS): Promise<LocationAppResult> {
@@ -79,22 +85,24 @@ export async function run(connection: Connection, days = DEFAULT_DAYS): Promise<
     // Alice revokes X: X can no longer load her data, nor compute on it.
     await alice!.client.data.revoke(appX!.account.address);
     network.log('alice revoked app X');
-    const loadRefusedBecause = await appX!.client.data.load(pointers.alice!).then(
+    const loadRefused = await appX!.client.data.load(pointers.alice!).then(
       () => {
         throw new Error("app X loaded alice's data after the revocation");
       },
-      (error: unknown) => String((error as Error).message),
+      (error: unknown) => error as Error,
     );
+    const loadRefusedBecause = String(loadRefused.message);
     network.log(`app X's load of alice's data: refused (${loadRefusedBecause.slice(0, 120)})`);
-    const computeRefusedBecause = await compute(appX!.client).then(
+    const computeRefused = await compute(appX!.client).then(
       () => {
         throw new Error("app X computed on alice's data after the revocation");
       },
       (error: unknown) => {
         if (!(error instanceof TaskFailedError)) throw error;
-        return error.message;
+        return error;
       },
     );
+    const computeRefusedBecause = computeRefused.message;
     network.log(`app X's computation: refused (${computeRefusedBecause})`);
 
     const byY = await compute(appY!.client);
@@ -104,8 +112,12 @@ export async function run(connection: Connection, days = DEFAULT_DAYS): Promise<
       pointers,
       averageByX: byX.outputs.averageMetres,
       averageByY: byY.outputs.averageMetres,
+      appX: appX!.account.address,
       loadRefusedBecause,
       computeRefusedBecause,
+      loadRefusal:
+        loadRefused instanceof NodeRpcError ? (loadRefused.data as LocationAppResult['loadRefusal']) : undefined,
+      computeRefusedTaskId: computeRefused.taskId,
     };
   } finally {
     await network.close();

@@ -3,9 +3,8 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IEpochs} from "./Interfaces.sol";
+import {PrepaidBalances} from "./PrepaidBalances.sol";
 
 /// @title DataRegistry
 /// @notice The ZNP15 data model on chain: compound identities (owner, service), Taccess (the data types a
@@ -13,11 +12,7 @@ import {IEpochs} from "./Interfaces.sol";
 /// size), and storage fees per byte and epoch, prepaid from the owner's balance. The data itself never comes here:
 /// it is secret-shared to the storage committee `Epochs.committeeOf(pointer, epoch, size)`.
 /// @dev Data types are numbered 0..255 by the applications; a permission is a 256-bit mask of them.
-contract DataRegistry is Ownable, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
-
-    /// @notice The fee token (MOS).
-    IERC20 public immutable token;
+contract DataRegistry is Ownable, PrepaidBalances {
     /// @notice The epoch clock (storage is paid per epoch).
     IEpochs public immutable epochs;
     /// @notice Storage fee, in MOS (smallest unit) per byte per epoch.
@@ -40,22 +35,15 @@ contract DataRegistry is Ownable, ReentrancyGuardTransient {
 
     mapping(address owner => mapping(address service => Identity)) private _identities;
     mapping(bytes32 pointer => DataRecord) private _data;
-    /// @notice Prepaid storage fees per owner (and fees earned by the fee recipient), withdrawable.
-    mapping(address account => uint256) public balanceOf;
-
     event IdentityRegistered(address indexed owner, address indexed service, bytes32 identityKey);
     event AccessSet(address indexed owner, address indexed service, uint256 dataTypes);
     event DataStored(
         bytes32 indexed pointer, address indexed owner, uint8 dataType, uint64 size, uint256 paidThroughEpoch, uint256 fee
     );
     event StorageExtended(bytes32 indexed pointer, uint256 paidThroughEpoch, uint256 fee);
-    event Deposited(address indexed account, uint256 amount);
-    event Withdrawn(address indexed account, uint256 amount);
     event StorageFeeSet(uint256 feePerByteEpoch);
     event FeeRecipientSet(address feeRecipient);
 
-    error ZeroAddress();
-    error ZeroAmount();
     error InvalidIdentityKey();
     error IdentityAlreadyRegistered(address owner, address service);
     error IdentityNotRegistered(address owner, address service);
@@ -63,7 +51,6 @@ contract DataRegistry is Ownable, ReentrancyGuardTransient {
     error PointerExists(bytes32 pointer);
     error UnknownPointer(bytes32 pointer);
     error NotDataOwner(bytes32 pointer, address caller);
-    error InsufficientBalance(uint256 available, uint256 required);
 
     /// @param token_ The fee token (MOS).
     /// @param epochs_ The epoch clock.
@@ -72,11 +59,9 @@ contract DataRegistry is Ownable, ReentrancyGuardTransient {
     /// @param owner_ May change the fee and its recipient.
     constructor(IERC20 token_, IEpochs epochs_, uint256 feePerByteEpoch, address feeRecipient_, address owner_)
         Ownable(owner_)
+        PrepaidBalances(token_)
     {
-        if (address(token_) == address(0) || address(epochs_) == address(0) || feeRecipient_ == address(0)) {
-            revert ZeroAddress();
-        }
-        token = token_;
+        if (address(epochs_) == address(0) || feeRecipient_ == address(0)) revert ZeroAddress();
         epochs = epochs_;
         storageFeePerByteEpoch = feePerByteEpoch;
         feeRecipient = feeRecipient_;
@@ -99,29 +84,7 @@ contract DataRegistry is Ownable, ReentrancyGuardTransient {
         emit FeeRecipientSet(feeRecipient_);
     }
 
-    // ----- balances -----
-
-    /// @notice Adds `amount` MOS (approved beforehand) to the sender's balance for storage fees.
-    /// @param amount Amount in the token's smallest unit.
-    function deposit(uint256 amount) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        balanceOf[msg.sender] += amount;
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        emit Deposited(msg.sender, amount);
-    }
-
-    /// @notice Withdraws `amount` from the sender's balance.
-    /// @param amount Amount in the token's smallest unit.
-    function withdraw(uint256 amount) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        uint256 balance = balanceOf[msg.sender];
-        if (balance < amount) revert InsufficientBalance(balance, amount);
-        unchecked {
-            balanceOf[msg.sender] = balance - amount;
-        }
-        token.safeTransfer(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount);
-    }
+    // ----- balances: deposit and withdraw (PrepaidBalances) hold prepaid storage fees and the recipient's fees -----
 
     // ----- identities and access (Taccess) -----
 

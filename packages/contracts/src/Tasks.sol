@@ -2,11 +2,10 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IEpochs, ISecretContractLedger} from "./Interfaces.sol";
+import {PrepaidBalances} from "./PrepaidBalances.sol";
 
 /// @title Tasks
 /// @notice Task records, prepaid fee balances, batched receipts signed by a committee majority, payouts, refunds.
@@ -18,8 +17,7 @@ import {IEpochs, ISecretContractLedger} from "./Interfaces.sol";
 /// CHECKPOINT_INTERVAL tasks or on request, so that a batch need not race new tasks). Receipts are committed in
 /// queue order, which is the order the committee runs them in; a task's status is derived from the queue counters
 /// and a refund bitmap. Fees and refunds are credited to internal balances, withdrawn by their owners.
-contract Tasks is EIP712, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
+contract Tasks is EIP712, PrepaidBalances {
 
     /// @notice A task as created; the tuple hashed into the queue chain.
     struct TaskRecord {
@@ -81,8 +79,6 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
         "ReceiptBatch(uint256 contractId,uint256 epoch,Receipt[] receipts)Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed,address callTarget,bytes4 callSelector)"
     );
 
-    /// @notice The fee token (MOS).
-    IERC20 public immutable token;
     /// @notice The secret contract ledger.
     ISecretContractLedger public immutable secretContracts;
     /// @notice The epoch clock and committee source.
@@ -90,16 +86,12 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     /// @notice Blocks after its creation block at which an unreceipted task becomes refundable.
     uint256 public immutable taskTimeoutBlocks;
 
-    /// @notice Prepaid fees, earned fees and refunds, per account, withdrawable.
-    mapping(address account => uint256) public balanceOf;
     mapping(uint256 contractId => Queue) private _queues;
     mapping(uint256 contractId => mapping(uint256 count => bytes24 head)) private _checkpoints;
     mapping(uint256 contractId => mapping(uint256 word => uint256 bits)) private _refunded;
     /// @dev taskId + 1 of the receipt whose Ethereum call is running (0: none), for `callbackContext`.
     uint256 private transient _callbackTask;
 
-    event Deposited(address indexed account, uint256 amount);
-    event Withdrawn(address indexed account, uint256 amount);
     event TaskCreated(
         uint256 indexed taskId,
         uint256 indexed contractId,
@@ -124,10 +116,7 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     event TaskRefunded(uint256 indexed taskId, address indexed caller, uint256 amount);
     event Checkpointed(uint256 indexed contractId, uint256 count, bytes24 head);
 
-    error ZeroAddress();
-    error ZeroAmount();
     error ZeroGasLimit();
-    error InsufficientBalance(uint256 available, uint256 required);
     error UnknownContract(uint256 id);
     error ContractNotActive(uint256 id, uint256 activeFromEpoch);
     error UnknownEpoch(uint256 epoch);
@@ -154,41 +143,16 @@ contract Tasks is EIP712, ReentrancyGuardTransient {
     /// @param taskTimeoutBlocks_ Blocks after creation after which an unreceipted task is refundable.
     constructor(IERC20 token_, ISecretContractLedger secretContracts_, IEpochs epochs_, uint256 taskTimeoutBlocks_)
         EIP712("Mosaic Tasks", "1")
+        PrepaidBalances(token_)
     {
-        if (address(token_) == address(0) || address(secretContracts_) == address(0) || address(epochs_) == address(0))
-        {
-            revert ZeroAddress();
-        }
+        if (address(secretContracts_) == address(0) || address(epochs_) == address(0)) revert ZeroAddress();
         if (taskTimeoutBlocks_ == 0) revert ZeroAmount();
-        token = token_;
         secretContracts = secretContracts_;
         epochs = epochs_;
         taskTimeoutBlocks = taskTimeoutBlocks_;
     }
 
-    // ----- balances -----
-
-    /// @notice Adds `amount` MOS (approved beforehand) to the sender's prepaid balance.
-    /// @param amount Amount in the token's smallest unit.
-    function deposit(uint256 amount) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        balanceOf[msg.sender] += amount;
-        token.safeTransferFrom(msg.sender, address(this), amount);
-        emit Deposited(msg.sender, amount);
-    }
-
-    /// @notice Withdraws `amount` from the sender's balance (prepaid fees, refunds or earned fees).
-    /// @param amount Amount in the token's smallest unit.
-    function withdraw(uint256 amount) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        uint256 balance = balanceOf[msg.sender];
-        if (balance < amount) revert InsufficientBalance(balance, amount);
-        unchecked {
-            balanceOf[msg.sender] = balance - amount;
-        }
-        token.safeTransfer(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount);
-    }
+    // ----- balances: deposit and withdraw (PrepaidBalances) hold prepaid fees, earned fees and refunds -----
 
     // ----- tasks -----
 

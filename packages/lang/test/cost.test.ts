@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { carryTreeLevels, costOf, GAS, gasOf, simulate } from '../src/index.js';
+import { carryTreeLevels, costOf, gasOf, simulate } from '../src/index.js';
 import { compiledEveryOp, scheduled } from './helpers.js';
 
 const calls: [typeof compiledEveryOp | typeof scheduled, string, Record<string, unknown>][] = [
@@ -36,16 +36,34 @@ describe('cost model vs measured engine costs', () => {
     }
   }
 
-  it('gas is the documented linear formula', () => {
-    const c = costOf(compiledEveryOp, 'ints');
-    assert.equal(
-      c.gas,
-      GAS.base +
-        GAS.perMultiplication * c.multiplications +
-        GAS.perRound * c.rounds +
-        GAS.perOpening * c.openings +
-        Math.ceil(c.bytesPerParty / GAS.bytesPerGas),
+  it('gas is the documented linear formula', async () => {
+    // docs/ir.md: gas = 10,000 + 8 × multiplications + 1,000 × rounds + 16 × openings + ceil(bytesPerParty / 4)
+    assert.equal(gasOf({ multiplications: 0, rounds: 0, openings: 0, bytesPerParty: 0 }), 10_000);
+    // 10,000 + 8 × 2 + 1,000 × 3 + 16 × 5 + ceil(101 / 4) = 10,000 + 16 + 3,000 + 80 + 26
+    assert.equal(gasOf({ multiplications: 2, rounds: 3, openings: 5, bytesPerParty: 101 }), 13_122);
+
+    // One product of two secret int32 on (5, 2), by hand: one multiplication; one round making the double
+    // sharing (each party sends 2 degrees × ceil(1 / 3) × 4 peers = 8 elements in 4 frames) and the masked
+    // product's opening in two rounds (2 × 4 / 5 = 1.6 elements in 8 frames on average): 3 rounds, nothing
+    // opened to all, round(9.6 × 16 + 12 × 12) = 298 bytes. Gas: 10,000 + 8 + 3,000 + 0 + ceil(298 / 4) = 13,083.
+    const product = costOf(scheduled, 'oneProduct', { n: 5, t: 2 });
+    assert.deepEqual(
+      {
+        multiplications: product.multiplications,
+        rounds: product.rounds,
+        openings: product.openings,
+        bytesPerParty: product.bytesPerParty,
+      },
+      { multiplications: 1, rounds: 3, openings: 0, bytesPerParty: 298 },
     );
+    assert.equal(product.gas, 13_083);
+    // The engine agrees: the parties count 3 rounds and send 297.6 bytes on average (ceil(297.6 / 4) = 75 too).
+    const run = await simulate(scheduled, 'oneProduct' as never, { a: 3n, b: 2n } as never, { n: 5, t: 2 });
+    for (const m of run.members) assert.equal(m.stats.rounds, 3);
+    const measured = run.members.reduce((s, m) => s + m.stats.bytesSent, 0) / run.members.length;
+    assert.equal(Math.ceil(measured / 4), 75);
+
+    const c = costOf(compiledEveryOp, 'ints');
     assert.equal(gasOf(c), c.gas);
   });
 

@@ -75,7 +75,7 @@ describe('party runtime', () => {
     const network = new MemoryNetwork(3);
     network.silence(3);
     const shares = shareValues([5n], 3, 1);
-    const started = Date.now();
+    // No wall-clock bound here: a hang is caught by the test runner's per-test timeout (scripts/test.js).
     const results = await Promise.allSettled(
       network.transports().map((transport) => {
         const party = new Party({ transport, t: 1, timeoutMs: 300 });
@@ -83,7 +83,6 @@ describe('party runtime', () => {
       }),
     );
     network.close();
-    assert.ok(Date.now() - started < 5_000);
     for (const id of [1, 2]) {
       const r = results[id - 1];
       assert.equal(r.status, 'rejected');

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Address, keccak256, toHex } from 'viem';
+import { Store } from '../src/db/store.js';
 import { localNodeArgs, type NodeProcess, rpc, startNodeProcess, stepDone } from '../src/devnet/index.js';
 import { startLedger, type TestLedger } from '../src/devnet/ledger.js';
 import { LIFECYCLE_STEPS } from '../src/lifecycle/steps.js';
@@ -133,14 +134,23 @@ describe('mosaic node (CLI) against a local anvil', { timeout: 180_000 }, () => 
     assert.equal(got.code, toHex(code));
     await assert.rejects(rpc(started[0].rpcUrl(), 'mosaic_getCode', [keccak256(stray)]), { code: -32001 });
 
-    // Node C restarts: its sync step finds itself in the committee and fetches the code, hash-checked.
+    // Node C restarts without the code (removed from its disk if it had taken it already): its sync step finds
+    // itself in the committee and fetches the code, hash-checked.
     assert.equal(await started[1].kill('SIGTERM'), 0);
+    const storeOfC = await Store.open(join(others[1].dataDir, 'store'));
+    try {
+      await storeOfC.code.del(codeHash.toLowerCase());
+      assert.equal(await storeOfC.code.has(codeHash.toLowerCase()), false);
+    } finally {
+      await storeOfC.close();
+    }
     const restarted = launch(others[1].dataDir, ['--register', '--bootstrap', bootstrapAddress]);
     const sync = await restarted.waitFor(stepDone('sync'), 60_000);
     assert.equal(sync.status, 'done');
     const detail = sync.detail as { member: number; fetched: number; held: number };
     assert.equal(detail.member, 1);
-    assert.equal(detail.fetched + detail.held, 1);
+    assert.equal(detail.fetched, 1, 'the restarted node fetched the code');
+    assert.equal(detail.held, 0);
     const announce = await restarted.waitFor(stepDone('announce'), 60_000);
     assert.equal((announce.detail as { held: number }).held, 1);
     // Registration is idempotent: nothing left to send.

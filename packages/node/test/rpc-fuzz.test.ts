@@ -204,8 +204,8 @@ describe('JSON-RPC under fuzzing', { timeout: 240_000 }, () => {
     const info = await fetch(url, { method: 'POST', body: '{"jsonrpc":"2.0","id":1,"method":"mosaic_info"}' });
     assert.equal(info.status, 200);
     const afterMb = await rss(url);
+    // The growth is what the fuzzing can cause; the absolute size depends on the machine and node's version.
     assert.ok(afterMb < before + 150, `RSS grew from ${before} MB to ${afterMb} MB`);
-    assert.ok(afterMb < 400, `RSS ${afterMb} MB`);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.doesNotMatch(metrics, /code="-32603"/, 'a handler failed on fuzzed input');
   });

@@ -41,7 +41,10 @@ describe('private data storage across five node processes', { timeout: 420_000 }
   let nodes: NodeProcess[];
   const accounts: Record<'owner' | 'appX' | 'appY' | 'stranger', HDAccount> = {} as never;
   const clients: Record<string, MosaicClient> = {};
-  let stored: { pointer: Hex; bytes: Uint8Array } | undefined;
+  /** The owner's data of several segments that the access, signature and replay cases load (none changes it). */
+  let stored: { pointer: Hex; bytes: Uint8Array };
+  /** Each node's operator, to check that every node answered for itself. */
+  let operators: Address[];
 
   const connect = (account: HDAccount, nodeIndex = 0) =>
     MosaicClient.connect({
@@ -63,6 +66,11 @@ describe('private data storage across five node processes', { timeout: 420_000 }
       await ledger.fundMos(accounts[name].address);
       clients[name] = await connect(accounts[name], i % 2 === 0 ? 0 : 2);
     }
+    operators = await Promise.all(
+      nodes.map(async (n) => ((await rpc(n.rpcUrl(), 'mosaic_info')) as { operator: Address }).operator),
+    );
+    const bytes = new Uint8Array(randomBytes(1_100_000));
+    stored = { pointer: (await clients.owner!.data.store(bytes, { dataType: TYPE_LOCATION })).pointer, bytes };
   });
   after(async () => {
     if (process.env.MOSAIC_E2E_LOGS) {
@@ -88,7 +96,6 @@ describe('private data storage across five node processes', { timeout: 420_000 }
       assert.deepEqual(loaded.answered, [1, 2, 3, 4, 5]);
       assert.deepEqual(loaded.missing, []);
       assert.deepEqual(loaded.wrong, []);
-      if (size === 1_100_000) stored = { pointer: result.pointer, bytes };
     }
     const samples = [12n, -7n, 1n << 62n, -(1n << 63n)];
     const typed = await owner.data.store({ encoding: 'int64', value: samples }, { dataType: TYPE_HEALTH });
@@ -114,11 +121,12 @@ describe('private data storage across five node processes', { timeout: 420_000 }
   });
 
   it('refuses a load without permission, grants, and refuses again after revocation', async () => {
-    assert.ok(stored);
+    // Each of the five members refuses on its own: the gateway's error carries every member's answer.
     const denied = (e: unknown) => {
       assert.ok(e instanceof NodeRpcError, String(e));
       assert.equal(e.code, StorageErrorCode.AccessDenied, e.message);
       assert.match(e.message, /may not use the data/);
+      assertRefusedByEveryMember(e.data, 'access-denied', /may not use the data/);
       return true;
     };
     await assert.rejects(clients.stranger!.data.load(stored.pointer), denied);
@@ -139,35 +147,33 @@ describe('private data storage across five node processes', { timeout: 420_000 }
   });
 
   it('refuses a forged signature', async () => {
-    assert.ok(stored);
     // The stranger signs a request in the owner's name.
     const { params } = await signedLoad(accounts.stranger, stored.pointer, accounts.owner.address);
-    await assert.rejects(
-      rpc(nodes[3]!.rpcUrl(), 'mosaic_loadData', params),
-      (e: { code?: number; message: string }) => {
-        assert.equal(e.code, StorageErrorCode.BadSignature, e.message);
-        assert.match(e.message, /not signed by its requester/);
-        return true;
-      },
-    );
+    await assert.rejects(loadRpc(nodes[3]!.rpcUrl(), params), (e: RpcFailure) => {
+      assert.equal(e.code, StorageErrorCode.BadSignature, e.message);
+      assert.match(e.message, /not signed by its requester/);
+      assertRefusedByEveryMember(e.data, 'bad-signature', /not signed by its requester/);
+      return true;
+    });
     // A signature over other bytes (the nonce changed after signing).
     const other = await signedLoad(accounts.owner, stored.pointer);
     other.params.request.nonce = toHex32(new Uint8Array(randomBytes(32)));
-    await assert.rejects(rpc(nodes[3]!.rpcUrl(), 'mosaic_loadData', other.params), (e: { code?: number }) => {
+    await assert.rejects(loadRpc(nodes[3]!.rpcUrl(), other.params), (e: RpcFailure) => {
       assert.equal(e.code, StorageErrorCode.BadSignature);
+      assertRefusedByEveryMember(e.data, 'bad-signature');
       return true;
     });
   });
 
   it('refuses a replayed load request', async () => {
-    assert.ok(stored);
     const { params } = await signedLoad(accounts.owner, stored.pointer);
     const first = (await rpc(nodes[1]!.rpcUrl(), 'mosaic_loadData', params)) as { answers: { envelope?: string }[] };
     assert.equal(first.answers.filter((a) => a.envelope).length, 5);
     // The same request again, through the same or another gateway: every member refuses it.
     for (const gateway of [1, 4]) {
-      await assert.rejects(rpc(nodes[gateway]!.rpcUrl(), 'mosaic_loadData', params), (e: { code?: number }) => {
+      await assert.rejects(loadRpc(nodes[gateway]!.rpcUrl(), params), (e: RpcFailure) => {
         assert.equal(e.code, StorageErrorCode.Replayed);
+        assertRefusedByEveryMember(e.data, 'replayed');
         return true;
       });
     }
@@ -190,16 +196,15 @@ describe('private data storage across five node processes', { timeout: 420_000 }
   });
 
   it('loads with a member offline (t + 1 answer, the load says which), names a member whose share was tampered on disk, and keeps shares across restarts', async () => {
-    assert.ok(stored);
+    // Data of its own: this case tampers with the shares on disk.
+    const bytes = new Uint8Array(randomBytes(1_100_000));
+    const stored = { pointer: (await clients.owner!.data.store(bytes, { dataType: TYPE_LOCATION })).pointer, bytes };
     const record = await clients.owner!.data.record(stored.pointer);
     const committee = await clients.owner!.data.committee(stored.pointer, record.storedAtEpoch, 5);
-    const infos = await Promise.all(
-      nodes.map(async (n) => (await rpc(n.rpcUrl(), 'mosaic_info')) as { operator: Address }),
-    );
     // Two victims, neither the bootstrap node 0 nor the gateways 0 and 2.
     const victims = [3, 4];
     const memberOf = (nodeIndex: number) =>
-      committee.find((m) => m.operator.toLowerCase() === infos[nodeIndex]!.operator.toLowerCase())!.member;
+      committee.find((m) => m.operator.toLowerCase() === operators[nodeIndex]!.toLowerCase())!.member;
     const [tampered, corrupted] = victims.map(memberOf) as [number, number];
 
     // Offline: two of five members down, the load still succeeds with t + 1 = 3 and names the missing ones.
@@ -228,7 +233,7 @@ describe('private data storage across five node processes', { timeout: 420_000 }
       checked.wrong.map((w) => w.member),
       [tampered],
     );
-    assert.equal(checked.wrong[0]!.operator.toLowerCase(), infos[victims[0]!]!.operator.toLowerCase());
+    assert.equal(checked.wrong[0]!.operator.toLowerCase(), operators[victims[0]!]!.toLowerCase());
     assert.deepEqual(
       checked.missing.map((m) => m.member),
       [corrupted],
@@ -242,6 +247,25 @@ describe('private data storage across five node processes', { timeout: 420_000 }
     const after = await clients.owner!.data.load(before.pointer);
     assert.deepEqual(after.answered, [1, 2, 3, 4, 5]);
   });
+
+  /**
+   * A refused load's error data lists each member's own answer: none answered, and all five members, one per
+   * node, refused with `kind` (so the case fails if any single node would have served the load).
+   */
+  function assertRefusedByEveryMember(data: unknown, kind: string, reason?: RegExp) {
+    const { answered, failures } = data as { answered: number[]; failures: RefusingMember[] };
+    assert.deepEqual(answered, [], 'no member answered');
+    assert.deepEqual(failures.map((f) => f.member).sort(), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      failures.map((f) => f.operator.toLowerCase()).sort(),
+      operators.map((o) => o.toLowerCase()).sort(),
+      'each node refused as one member',
+    );
+    for (const f of failures) {
+      assert.ok(f.error.startsWith(`${kind}: `), `member ${f.member}: ${f.error}`);
+      if (reason) assert.match(f.error, reason, `member ${f.member}`);
+    }
+  }
 
   async function restart(index: number): Promise<NodeProcess> {
     const node = await network.restartNode(index, { seenBy: 0 });
@@ -293,4 +317,28 @@ async function editShares(dataDir: string, pointer: Hex, segment: number, how: '
   } finally {
     await store.close();
   }
+}
+
+interface RefusingMember {
+  member: number;
+  operator: string;
+  error: string;
+}
+
+type RpcFailure = Error & { code?: number; data?: unknown };
+
+/** mosaic_loadData straight to a node, keeping the JSON-RPC error's data (each member's answer). */
+async function loadRpc(url: string, params: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mosaic_loadData', params }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await response.json()) as {
+    result?: unknown;
+    error?: { code: number; message: string; data?: unknown };
+  };
+  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
+  return body.result;
 }
