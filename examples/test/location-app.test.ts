@@ -1,5 +1,5 @@
 /**
- * The location app (issue 7) end to end on a local network: a real anvil chain with the suite deployed and five
+ * The location app end to end on a local network: a real anvil chain with the suite deployed and five
  * `mosaic node` processes. Users store location samples, grant app X and app Y; X computes the average daily
  * distance on the stored data; a user revokes X; X's next load and next computation are refused by every node;
  * Y still computes.

@@ -1,4 +1,4 @@
-// The newcomer's path with the CLI only (issue 6): `mosaic devnet` as a real subprocess in a temporary
+// The newcomer's path with the CLI only: `mosaic devnet` as a real subprocess in a temporary
 // directory, then, as a user would in a second terminal, `init`, `compile`, `deploy`, `call` (secret arguments
 // from flags), `result`, `task`, `status` and a refused `stake withdraw`, all finding the network through the
 // devnet's environment file; SIGINT then must leave no process it started (devnet, nodes, anvil).

@@ -1,4 +1,4 @@
-// Durability of stored data (issue 7): six `mosaic node` processes, a storage committee of (3, 1).
+// Durability of stored data: six `mosaic node` processes, a storage committee of (3, 1).
 //  - epoch handover: the epoch advances until the pointer's committee changes; the old members reshare to the
 //    new ones, the data loads from the new committee unchanged, and only the new committee holds shares;
 //  - lost-disk recovery: a member's shares are wiped (keys kept); it recovers them from the others by

@@ -1,4 +1,4 @@
-// Private data storage end to end (issue 7): five `mosaic node` processes (real libp2p on loopback), a real
+// Private data storage end to end: five `mosaic node` processes (real libp2p on loopback), a real
 // anvil chain, and the client SDK. Round trips of several sizes, and every attack of the issue as its own case:
 // no permission, revoked permission, forged signature, replayed request, a share tampered on one node's disk
 // (named), a pointer that does not exist, a storage member offline (t + 1 still answer, and the load says so);

@@ -1,4 +1,4 @@
-// Secret contracts computing on stored data (issue 7): five node processes (real libp2p), a real anvil chain and
+// Secret contracts computing on stored data: five node processes (real libp2p), a real anvil chain and
 // the client SDK. An owner stores int64 samples and grants two services; a service calls a stateless secret
 // contract whose input is the data's pointer: the storage committee checks the caller's permission on chain and
 // reshares the values to the compute committee, which computes on them with the service's own secret argument.
