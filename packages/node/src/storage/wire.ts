@@ -2,7 +2,7 @@
  * The storage protocols between nodes (docs/storage.md): their ids, the JSON headers each one carries (checked with
  * zod) and the framing `u32 header length || JSON header || body` they all share.
  */
-import { MAX_STORE_BATCH, SEGMENT_ELEMENTS } from '@mosaic/protocol';
+import { MAX_STORE_BATCH, rpc, SEGMENT_ELEMENTS } from '@mosaic/protocol';
 import { z } from 'zod';
 import { StorageError } from './errors.js';
 
@@ -22,18 +22,9 @@ export const RESHARE_PROTOCOL = '/mosaic/data/reshare/1.0.0';
 export const MAX_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + 1024;
 export const MAX_HEADER_BYTES = 8 * 1024;
 
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes as 0x-hex');
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address');
-const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex');
-const small = z.number().int().min(0).max(255);
-const segmentIndex = z.number().int().min(0).max(0xffffffff);
+const { hex32, signatureHex: signature, byteSize: small, segmentIndex, unixSeconds } = rpc;
 const epochNumber = z.string().regex(/^[0-9]{1,20}$/);
 const seat = z.number().int().min(1).max(64);
-const unixSeconds = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 40);
 
 export const storeHeaderSchema = z.strictObject({
   pointer: hex32,
@@ -51,15 +42,8 @@ export const storeHeaderSchema = z.strictObject({
 });
 export type StoreHeader = z.output<typeof storeHeaderSchema>;
 
-export const loadRequestSchema = z.strictObject({
-  pointer: hex32,
-  requester: address,
-  responseKey: hex32,
-  nonce: hex32,
-  expiresAt: unixSeconds,
-  n: small,
-  t: small,
-});
+/** A requester's signed load request: the JSON-RPC method's, forwarded in the load header. */
+export const loadRequestSchema = rpc.loadRequest;
 
 export const loadHeaderSchema = z.strictObject({
   request: loadRequestSchema,

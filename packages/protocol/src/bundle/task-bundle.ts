@@ -28,15 +28,8 @@ export interface CommitteeMemberKey {
   x25519PublicKey: Uint8Array;
 }
 
-export interface TaskTarget {
-  chainId: bigint;
-  tasks: Hex;
-  /** The account that will create the task (Tasks.createTask's sender). */
-  caller: Hex;
-  contractId: bigint;
-  selector: Hex;
-  epoch: bigint;
-}
+/** What a bundle is for: its chain, Tasks contract, caller (Tasks.createTask's sender), contract, function, epoch. */
+export type TaskTarget = Pick<TaskBundle, 'chainId' | 'tasks' | 'caller' | 'contractId' | 'selector' | 'epoch'>;
 
 export interface SealTaskBundleInput extends TaskTarget {
   t: number;

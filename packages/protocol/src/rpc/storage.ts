@@ -6,19 +6,23 @@ import { DATA_LAYOUTS } from '../data/layout.js';
 import { MAX_STORAGE_N, SEGMENT_ELEMENTS } from '../data/payload.js';
 import { MAX_STORE_BATCH } from '../data/requests.js';
 import { ENVELOPE_OVERHEAD } from '../envelope/seal.js';
-import { absentOrNull, address, addressHex, hex32, quantity, signatureHex, withoutUndefined } from './values.js';
+import {
+  absentOrNull,
+  address,
+  addressHex,
+  byteSize,
+  hex32,
+  quantity,
+  segmentIndex,
+  signatureHex,
+  unixSeconds,
+  withoutUndefined,
+} from './values.js';
 
 /** One member's envelope of one segment (16 bytes per element, plus the envelope's overhead), and its base64. */
 export const MAX_SHARE_ENVELOPE_BYTES = 16 * SEGMENT_ELEMENTS + ENVELOPE_OVERHEAD;
 const MAX_SHARE_ENVELOPE_BASE64 = 4 * Math.ceil(MAX_SHARE_ENVELOPE_BYTES / 3);
 
-const segmentIndex = z.number().int().min(0).max(0xffffffff);
-const byteSize = z.number().int().min(0).max(0xff);
-const unixSeconds = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 40);
 const memberIndex = z.number().int().min(1).max(MAX_STORAGE_N);
 const layout = z.union([z.literal(DATA_LAYOUTS.packed), z.literal(DATA_LAYOUTS.int64)]);
 

@@ -17,6 +17,16 @@ export const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes 
 export const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'expected 0x-hex bytes');
 export const addressHex = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected an address');
 export const signatureHex = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected a 65-byte signature as 0x-hex');
+/** A segment's index within its data. */
+export const segmentIndex = z.number().int().min(0).max(0xffffffff);
+/** A one-byte count ((n, t) of a storage committee). */
+export const byteSize = z.number().int().min(0).max(0xff);
+/** A time in unix seconds, below 2^40. */
+export const unixSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40);
 
 /** Param: a non-negative integer as a JSON number or a decimal / 0x string; bounded to uint64. */
 export const uint64Param = z
