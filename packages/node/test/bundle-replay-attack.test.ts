@@ -44,7 +44,7 @@ interface TaskView {
   error?: string;
 }
 
-describe('attack: replaying a caller’s task bundle', { timeout: 300_000 }, () => {
+describe('attack: replaying a caller’s task bundle', { timeout: 600_000 }, () => {
   let network: LocalNetwork;
   let ledger: TestLedger;
   let nodes: NodeProcess[];
@@ -62,7 +62,7 @@ describe('attack: replaying a caller’s task bundle', { timeout: 300_000 }, () 
   const onEveryNode = async (taskId: bigint): Promise<TaskView[]> =>
     Promise.all(
       nodes.map(async (node) => {
-        const until = Date.now() + 60_000;
+        const until = Date.now() + 150_000;
         for (;;) {
           const info = (await rpc(node.rpcUrl(), 'mosaic_getTask', { taskId: `0x${taskId.toString(16)}` }).catch(
             () => undefined,
@@ -75,7 +75,12 @@ describe('attack: replaying a caller’s task bundle', { timeout: 300_000 }, () 
     );
 
   before(async () => {
-    network = await startLocalNetwork({ count: 5 });
+    // Generous round and bundle time limits: the test is about what the members decide, not about a member that
+    // lags on a loaded machine.
+    network = await startLocalNetwork({
+      count: 5,
+      config: { tasks: { bundleTimeoutMs: 60_000, roundTimeoutMs: 60_000 } },
+    });
     ({ ledger, nodes } = network);
     for (const account of [victim, attacker]) await ledger.fundMos(account.address);
     client = await MosaicClient.connect({
