@@ -9,6 +9,7 @@ import {
   mul,
   open,
   Party,
+  PartyAbortedError,
   PartyTimeoutError,
   runParties,
   vec,
@@ -89,6 +90,31 @@ describe('party runtime', () => {
       assert.ok(r.reason instanceof PartyTimeoutError, String(r.reason));
       assert.deepEqual(r.reason.parties, [3]);
       assert.match(r.reason.message, /party 3 did not answer within 300 ms/);
+    }
+  });
+
+  it('a party that gives up tells the others why, and they report that cause, not its closed stream', async () => {
+    const network = new MemoryNetwork(3);
+    const shares = shareValues([5n], 3, 1);
+    const results = await Promise.allSettled(
+      network.transports().map(async (transport) => {
+        const party = new Party({ transport, t: 1, timeoutMs: 5_000 });
+        if (party.id === 3) {
+          party.abort(`party 9 did not answer\u0000 within 20 ms${'!'.repeat(500)}`);
+          transport.close();
+          return;
+        }
+        return open(party, shares[party.id - 1]);
+      }),
+    );
+    network.close();
+    for (const id of [1, 2]) {
+      const r = results[id - 1];
+      assert.equal(r.status, 'rejected');
+      assert.ok(r.reason instanceof PartyAbortedError, String(r.reason));
+      assert.equal(r.reason.party, 3);
+      assert.match(r.reason.message, /^party 3 gave up: party 9 did not answer {2}within 20 ms!+$/);
+      assert.ok(r.reason.reason.length <= 300, 'the reason is cut to its bound');
     }
   });
 

@@ -20,6 +20,16 @@ export class PartyTimeoutError extends MpcError {
   }
 }
 
+/** A party gave up on the session and said why (its own failure: a time-out, a bad frame, a local problem). */
+export class PartyAbortedError extends MpcError {
+  constructor(
+    readonly party: number,
+    readonly reason: string,
+  ) {
+    super(`party ${party} gave up: ${reason}`);
+  }
+}
+
 /** A frame that does not parse, or does not carry what the protocol expects at this point. */
 export class FrameError extends MpcError {
   constructor(

@@ -3,21 +3,29 @@
  *
  *   offset 0  u8[2]  magic "MP"
  *   offset 2  u8     version (1)
- *   offset 3  u8     kind (1 = field elements)
+ *   offset 3  u8     kind (1 = field elements, 2 = abort)
  *   offset 4  u32le  round number (both sides count rounds; a mismatch means the parties lost step)
  *   offset 8  u32le  element count
  *   offset 12 16-byte little-endian elements, each canonical (< p)
  *
+ * An abort frame (kind 2) is a party's last word before it leaves a session that failed at its end: the round
+ * and count fields are zero and the payload is a short UTF-8 reason, so that the others report the first
+ * cause instead of "party j closed its stream". The reason is plain text from the engine's own errors (never a
+ * share); a receiver keeps only printable characters of it.
+ *
  * Decoding validates everything before trusting it: a malformed frame is an error, never a crash.
  */
 import { BYTES_PER_ELEMENT, type FieldVector, firstNonCanonical } from '../field/vector.js';
-import { FrameError } from './errors.js';
+import { FrameError, PartyAbortedError } from './errors.js';
 
 export const FRAME_HEADER_BYTES = 12;
 const MAGIC0 = 0x4d;
 const MAGIC1 = 0x50;
 const VERSION = 1;
 const KIND_ELEMENTS = 1;
+const KIND_ABORT = 2;
+/** Longest reason an abort frame carries, in bytes. */
+export const MAX_ABORT_REASON_BYTES = 300;
 /** Default bound on the elements in one frame (64 MiB of payload). */
 export const DEFAULT_MAX_FRAME_ELEMENTS = 1 << 22;
 
@@ -33,6 +41,24 @@ export function encodeFrame(round: number, elements: FieldVector): Uint8Array {
   view.setUint32(8, elements.length / 4, true);
   new Uint32Array(frame.buffer, FRAME_HEADER_BYTES, elements.length).set(elements);
   return frame;
+}
+
+/** The frame a party sends every other party when it gives up, with why (cut to MAX_ABORT_REASON_BYTES). */
+export function encodeAbortFrame(reason: string): Uint8Array {
+  let text = new TextEncoder().encode(reason);
+  if (text.length > MAX_ABORT_REASON_BYTES) text = text.subarray(0, MAX_ABORT_REASON_BYTES);
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + text.length);
+  frame.set([MAGIC0, MAGIC1, VERSION, KIND_ABORT]);
+  frame.set(text, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+function abortReason(frame: Uint8Array): string {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(
+    frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + MAX_ABORT_REASON_BYTES),
+  );
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() || 'no reason given';
 }
 
 export interface FrameExpectation {
@@ -52,6 +78,7 @@ export function decodeFrame(frame: Uint8Array, expect: FrameExpectation): FieldV
     fail(`${frame.length} bytes is shorter than the ${FRAME_HEADER_BYTES}-byte header`);
   if (frame[0] !== MAGIC0 || frame[1] !== MAGIC1) fail('wrong magic bytes');
   if (frame[2] !== VERSION) fail(`unsupported version ${frame[2]}`);
+  if (frame[3] === KIND_ABORT) throw new PartyAbortedError(expect.from, abortReason(frame));
   if (frame[3] !== KIND_ELEMENTS) fail(`unknown kind ${frame[3]}`);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const round = view.getUint32(4, true);

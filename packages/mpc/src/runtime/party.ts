@@ -6,8 +6,8 @@
  */
 import type { FieldVector } from '../field/vector.js';
 import { Preprocessing } from '../protocols/preprocessing.js';
-import { MpcError, PartyTimeoutError, TransportClosedError } from './errors.js';
-import { DEFAULT_MAX_FRAME_ELEMENTS, decodeFrame, encodeFrame } from './frame.js';
+import { MpcError, PartyAbortedError, PartyTimeoutError } from './errors.js';
+import { DEFAULT_MAX_FRAME_ELEMENTS, decodeFrame, encodeAbortFrame, encodeFrame } from './frame.js';
 import type { Transport } from './transport.js';
 
 export interface PartyOptions {
@@ -39,6 +39,7 @@ export class Party {
   readonly pre: Preprocessing;
   private roundCounter = 0;
   private busy = false;
+  private aborted = false;
 
   constructor(options: PartyOptions) {
     const { transport, t } = options;
@@ -104,41 +105,69 @@ export class Party {
         for (const d of deadlines) d.abort(new DOMException('receive timed out', 'TimeoutError'));
       }, this.timeoutMs);
       let settled: PromiseSettledResult<Uint8Array>[];
+      let sendFailure: { error: unknown } | undefined;
       try {
         settled = await Promise.allSettled(senders.map((from, i) => this.transport.receive(from, deadlines[i].signal)));
-        await sent;
+        sendFailure = await sent.then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
       } finally {
         clearTimeout(timer);
       }
       const late: number[] = [];
       const received = new Map<number, FieldVector>();
+      // A party that gave up says why: that first cause wins over what it set off here (closed streams).
+      let failure: unknown;
       for (let i = 0; i < senders.length; i++) {
         const from = senders[i];
         const result = settled[i];
         if (result.status === 'rejected') {
-          if (result.reason instanceof TransportClosedError) throw result.reason;
-          if (isAbort(result.reason)) {
-            late.push(from);
-            continue;
-          }
-          throw result.reason;
+          if (isAbort(result.reason)) late.push(from);
+          else failure ??= result.reason;
+          continue;
         }
         this.stats.bytesReceived += result.value.length;
         const count = incoming.get(from);
-        received.set(
-          from,
-          decodeFrame(result.value, {
+        try {
+          received.set(
             from,
-            round,
-            maxElements: this.maxFrameElements,
-            ...(count === undefined ? {} : { count }),
-          }),
-        );
+            decodeFrame(result.value, {
+              from,
+              round,
+              maxElements: this.maxFrameElements,
+              ...(count === undefined ? {} : { count }),
+            }),
+          );
+        } catch (error) {
+          if (error instanceof PartyAbortedError) throw error;
+          failure ??= error;
+        }
       }
+      if (failure !== undefined) throw failure;
+      if (sendFailure) throw sendFailure.error;
       if (late.length) throw new PartyTimeoutError(late, round, this.timeoutMs, step);
       return received;
     } finally {
       this.busy = false;
+    }
+  }
+
+  /**
+   * Tells every other party that this one gives up, and why, before its owner closes the transport: their
+   * pending and next receives from it fail with PartyAbortedError carrying the reason. Best effort: a party
+   * already gone is skipped. Call it only with text that holds no secret (an error message of the engine).
+   */
+  abort(reason: string): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const frame = encodeAbortFrame(reason);
+    for (const to of this.others()) {
+      try {
+        this.transport.send(to, frame.slice())?.catch(() => {});
+      } catch {
+        // the link to that party is gone already
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import { isRevert } from '../chain/revert.js';
 import type { SecretContractRecord } from '../chain/secret-contracts.js';
 import type { Store, WriteBatch } from '../db/store.js';
 import type { PeerSessionOptions } from '../sessions/committee-sessions.js';
+import { errorMessage } from '../util/error-message.js';
 import { HandoverBook, type HandoverRecord } from './contract-handover.js';
 import { handOver } from './resharing.js';
 
@@ -145,14 +146,18 @@ export class ContractStateHandovers {
       openTimeoutMs: timeoutMs,
     });
     let shares: FieldVector[] | undefined;
+    let party: Party | undefined;
     try {
-      const party = new Party({ transport, t: before.t, timeoutMs });
+      party = new Party({ transport, t: before.t, timeoutMs });
       shares = await handOver(
         party,
         { oldN: before.n, oldT: before.t, to: after.members.map((m) => peers.indexOf(m.peerId) + 1), newT: after.t },
         module.state.map((v) => v.initial.length),
         holds ? stored.shares : undefined,
       );
+    } catch (error) {
+      party?.abort(errorMessage(error));
+      throw error;
     } finally {
       transport.close();
     }

@@ -22,6 +22,7 @@ import { checkParams, StorageError } from '../storage/errors.js';
 import type { PeerSessions } from '../storage/recovery-session.js';
 import type { ShareRecord, ShareStore } from '../storage/share-store.js';
 import { frame, HANDOVER_PROTOCOL, handoverInviteSchema, parseFramed } from '../storage/wire.js';
+import { errorMessage } from '../util/error-message.js';
 import { handOver } from './resharing.js';
 
 export interface DataHandoverComponents {
@@ -200,14 +201,18 @@ export class DataHandover {
       openTimeoutMs: timeoutMs,
     });
     let shares: FieldVector[] | undefined;
+    let party: Party | undefined;
     try {
-      const party = new Party({ transport, t, timeoutMs });
+      party = new Party({ transport, t, timeoutMs });
       shares = await handOver(
         party,
         { oldN: before.length, oldT: t, to: after.map((m) => peers.indexOf(m.peerId) + 1), newT: t },
         sizes,
         held?.map((r) => r.share),
       );
+    } catch (error) {
+      party?.abort(errorMessage(error));
+      throw error;
     } finally {
       transport.close();
     }

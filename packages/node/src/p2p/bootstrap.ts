@@ -4,6 +4,7 @@
  */
 import type { Libp2p } from '@libp2p/interface';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
+import { errorMessage } from '../util/error-message.js';
 
 export interface BootstrapOptions {
   /** Attempts per address (default 5). */
@@ -46,7 +47,7 @@ async function dialWithRetry(node: Libp2p, address: string, options: BootstrapOp
       throw new Error('address has no /p2p/<peer id>');
   } catch (error) {
     // A malformed address cannot get better by retrying.
-    return { address, ok: false, attempts: 0, error: `invalid address: ${message(error)}` };
+    return { address, ok: false, attempts: 0, error: `invalid address: ${errorMessage(error)}` };
   }
   let lastError = 'not attempted';
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -57,7 +58,7 @@ async function dialWithRetry(node: Libp2p, address: string, options: BootstrapOp
       const connection = await node.dial(ma, { signal: AbortSignal.any(signals) });
       return { address, ok: true, peer: connection.remotePeer.toString(), attempts: attempt };
     } catch (error) {
-      lastError = message(error);
+      lastError = errorMessage(error);
     }
     if (attempt < attempts) {
       await sleep(delay, options.signal);
@@ -77,8 +78,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

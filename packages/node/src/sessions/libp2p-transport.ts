@@ -21,6 +21,7 @@ import {
   SESSION_ID_BYTES,
   WireError,
 } from '../p2p/wire.js';
+import { errorMessage } from '../util/error-message.js';
 import { Link } from './link.js';
 
 /** Whether `peer` is the member with index `party` of the session's committee. */
@@ -131,7 +132,7 @@ export class MpcStreams {
     try {
       hello = decodeHandshake(await reader.first(this.handshakeTimeoutMs));
     } catch (error) {
-      this.refuse(reader, peer, `bad handshake: ${message(error)}`);
+      this.refuse(reader, peer, `bad handshake: ${errorMessage(error)}`);
       return;
     }
     const key = sessionKey(hello.sessionId);
@@ -208,7 +209,7 @@ class Session implements Transport {
   connect(): void {
     for (let j = this.self + 1; j <= this.parties; j++) {
       this.dial(j).catch((error: unknown) => {
-        this.links[j].fail(new TransportClosedError(`could not connect to party ${j}: ${message(error)}`));
+        this.links[j].fail(new TransportClosedError(`could not connect to party ${j}: ${errorMessage(error)}`));
       });
     }
   }
@@ -258,7 +259,7 @@ class Session implements Transport {
     try {
       reader.stream.send(lengthPrefixed(encodeHandshake({ sessionId: this.sessionId, party: this.self })));
     } catch (error) {
-      link.fail(new TransportClosedError(`stream of party ${party} failed: ${message(error)}`));
+      link.fail(new TransportClosedError(`stream of party ${party} failed: ${errorMessage(error)}`));
       return;
     }
     link.attach(reader.stream);
@@ -363,8 +364,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,6 +14,7 @@ import { sessionIdFor } from '../chain/membership.js';
 import type { Store, WriteBatch } from '../db/store.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { CommitteeSession, CommitteeSessionOptions } from '../sessions/committee-sessions.js';
+import { errorMessage } from '../util/error-message.js';
 import type { StoredResult } from './results.js';
 import { receiptOf, runTaskBatch, STATUS, type StoredInputSource, type TaskRunOutcome } from './run-task.js';
 import type { ContractState, StateStore } from './state-store.js';
@@ -193,8 +194,9 @@ export class TaskExecution {
       self: keys.peerId,
       openTimeoutMs: SESSION_OPEN_MS,
     });
+    let party: Party | undefined;
     try {
-      const party = new Party({
+      party = new Party({
         transport: session.transport,
         t: committee.t,
         timeoutMs: this.components.roundTimeoutMs ?? 20_000,
@@ -216,6 +218,10 @@ export class TaskExecution {
         entries.map((entry, k) => ({ entry, bundle: received[k] })),
       );
       return { outcomes, rounds: party.stats.rounds };
+    } catch (error) {
+      // The others then fail with this cause rather than with "party j closed its stream".
+      party?.abort(errorMessage(error));
+      throw error;
     } finally {
       session.transport.close();
     }
