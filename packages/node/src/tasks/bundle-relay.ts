@@ -31,6 +31,8 @@ export class BundleRelay {
   private readonly sender: ChannelRequester;
   /** Task runs waiting for a bundle, by contract. */
   private readonly waiters = new Map<bigint, Set<() => void>>();
+  /** Bundles kept so far, by contract (only compared, so its wrapping is harmless). */
+  private readonly arrived = new Map<bigint, number>();
   private readonly arrivals = new Set<(entry: TaskEntry) => void>();
   private unserve: (() => Promise<void> | void) | undefined;
   private stopped = false;
@@ -97,10 +99,18 @@ export class BundleRelay {
     const key = taskKey(entry.contractId, entry.sequence);
     const deadline = Date.now() + (this.components.bundleTimeoutMs ?? 20_000);
     for (;;) {
+      // A bundle kept while the read below is on its way bumps the count: read again rather than sleep
+      // through its wake-up until the deadline.
+      const seen = this.arrivalCount(entry.contractId);
       const bundle = await this.components.book.bundleOf(key);
       if (bundle || Date.now() >= deadline || this.stopped) return bundle;
+      if (this.arrivalCount(entry.contractId) !== seen) continue;
       await this.nextArrival(entry.contractId, deadline - Date.now());
     }
+  }
+
+  private arrivalCount(contractId: bigint): number {
+    return this.arrived.get(contractId) ?? 0;
   }
 
   private nextArrival(contractId: bigint, ms: number): Promise<void> {
@@ -136,6 +146,7 @@ export class BundleRelay {
   private async keep(entry: TaskEntry, bundle: Uint8Array): Promise<boolean> {
     if (entry.member === 0) return false;
     if (!(await this.components.book.storeBundle(entry, bundle))) return false;
+    this.arrived.set(entry.contractId, (this.arrivalCount(entry.contractId) + 1) | 0);
     for (const wake of [...(this.waiters.get(entry.contractId) ?? [])]) wake();
     for (const listener of this.arrivals) listener(entry);
     return true;

@@ -245,10 +245,11 @@ export class TaskBook {
 
   /** Resolves with the entry once it exists (e.g. while the chain listener catches up), or undefined after `ms`. */
   async waitFor(taskId: bigint, ms: number): Promise<TaskEntry | undefined> {
-    const existing = await this.get(taskId);
-    if (existing || ms <= 0) return existing;
+    if (ms <= 0) return this.get(taskId);
+    // The waiter is registered before the read: an entry announced while the read is on its way still wakes it.
     const key = taskId.toString();
-    await new Promise<void>((resolve) => {
+    let release = (): void => {};
+    const announced = new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       let set = this.waiters.get(key);
       if (!set) {
@@ -256,12 +257,21 @@ export class TaskBook {
         this.waiters.set(key, set);
       }
       set.add(done);
+      release = done;
+      const waiters = this.waiters;
       function done() {
         clearTimeout(timer);
         set?.delete(done);
+        if (set?.size === 0 && waiters.get(key) === set) waiters.delete(key);
         resolve();
       }
     });
+    const existing = await this.get(taskId);
+    if (existing) {
+      release();
+      return existing;
+    }
+    await announced;
     return this.get(taskId);
   }
 
