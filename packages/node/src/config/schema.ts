@@ -120,6 +120,11 @@ export const nodeConfigSchema = z.strictObject({
       maxBatch: z.number().int().min(1).max(256).default(32),
       /** Longest a completed receipt waits before its batch is committed. */
       maxBatchDelayMs: z.number().int().min(0).max(600_000).default(500),
+      /**
+       * How long each member after the leader waits, in seat order, before it commits still unrecorded receipts
+       * itself (a crashed or stalled leader delays receipts, it does not stop them).
+       */
+      receiptFailoverMs: z.number().int().min(100).max(3_600_000).default(10_000),
       /** Sessions of one stateless contract that may run at once (stateful contracts run one task at a time). */
       maxConcurrent: z.number().int().min(1).max(64).default(2),
       /** Tasks of one function of a stateless contract that run together in one session (member 1 batches). */

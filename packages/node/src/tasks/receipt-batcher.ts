@@ -5,6 +5,12 @@
  * own (it waits a little for tasks it is still finishing); with more than n/2 signatures the leader sends
  * `Tasks.commitReceipts`. Members never sign a batch that differs from what they computed, so a leader cannot
  * commit a forged result.
+ *
+ * Fail-over: every member keeps its completed receipts until the chain records them. A receipt that member k
+ * completed and that is still not on chain after the batch delay plus (k - 1) fail-over periods is committed by
+ * member k itself, as the leader would: a crashed or stalled leader (or member 2 after it) delays receipts, it
+ * does not stop them. The chain takes each task's receipt once (a batch must start at the first unreceipted
+ * task), so two members racing for one batch cost one reverted transaction at most, never a second receipt.
  */
 import type { PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -43,12 +49,18 @@ export interface ReceiptBatcherOptions {
   maxBatch?: number;
   /** Longest a completed receipt waits for its batch (default 500 ms). */
   maxDelayMs?: number;
+  /** How long each member after the leader waits, in turn, before it commits receipts itself (default 10 s). */
+  failoverMs?: number;
 }
 
 interface Pending {
   contractId: bigint;
   epoch: bigint;
+  /** This node's seat in the committee: 1 leads, the others stand by in seat order. */
+  member: number;
   receipts: Map<bigint, StoredReceipt>; // by sequence
+  /** When each receipt was completed here (Date.now()), by sequence. */
+  since: Map<bigint, number>;
   timer: NodeJS.Timeout | undefined;
   flushing: Promise<void> | undefined;
   again: boolean;
@@ -58,7 +70,9 @@ export class ReceiptBatcher {
   private readonly pending = new Map<string, Pending>();
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
+  private readonly failoverMs: number;
   private unserve: (() => Promise<void>) | undefined;
+  private unwatch: (() => void) | undefined;
   private stopped = false;
 
   private readonly signers: ChannelRequester;
@@ -72,6 +86,7 @@ export class ReceiptBatcher {
     });
     this.maxBatch = o.maxBatch ?? 32;
     this.maxDelayMs = o.maxDelayMs ?? 500;
+    this.failoverMs = o.failoverMs ?? 10_000;
   }
 
   async start(): Promise<void> {
@@ -79,25 +94,32 @@ export class ReceiptBatcher {
       maxRequestBytes: MAX_BATCH_REQUEST,
       logger: this.o.logger,
     });
+    // A receipt the chain recorded (whoever committed it) or a task refunded leaves every member's queue.
+    this.unwatch = this.o.book.onUpdate((entry) => {
+      if (entry.status === 'receipted' || entry.status === 'failed') this.settled(entry);
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.signers.close();
     await this.unserve?.();
   }
 
-  /** A task this node completed; the leader queues its receipt. */
+  /** A task this node completed: the leader queues its receipt for a batch, the others as its stand-ins. */
   completed(entry: TaskEntry, receipt: StoredReceipt): void {
-    if (entry.member !== 1 || this.stopped) return;
+    if (entry.member === 0 || this.stopped) return;
     const key = `${entry.contractId}:${entry.epoch}`;
     let p = this.pending.get(key);
     if (!p) {
       p = {
         contractId: entry.contractId,
         epoch: entry.epoch,
+        member: entry.member,
         receipts: new Map(),
+        since: new Map(),
         timer: undefined,
         flushing: undefined,
         again: false,
@@ -105,9 +127,32 @@ export class ReceiptBatcher {
       this.pending.set(key, p);
     }
     p.receipts.set(entry.sequence, receipt);
+    p.since.set(entry.sequence, Date.now());
+    const pending = p;
+    if (p.member !== 1) {
+      p.timer ??= setTimeout(() => this.flush(pending), this.standInDelay(p));
+      return;
+    }
     const urgent = receipt.callTarget !== NO_CALL.callTarget;
     if (urgent || p.receipts.size >= this.maxBatch) this.flush(p);
-    else p.timer ??= setTimeout(() => this.flush(p), this.maxDelayMs);
+    else p.timer ??= setTimeout(() => this.flush(pending), this.maxDelayMs);
+  }
+
+  /** How long member p.member lets a completed receipt wait for the members before it. */
+  private standInDelay(p: Pending): number {
+    return this.maxDelayMs + (p.member - 1) * this.failoverMs;
+  }
+
+  private settled(entry: TaskEntry): void {
+    const p = this.pending.get(`${entry.contractId}:${entry.epoch}`);
+    if (!p) return;
+    p.receipts.delete(entry.sequence);
+    p.since.delete(entry.sequence);
+    if (p.receipts.size === 0) {
+      clearTimeout(p.timer);
+      p.timer = undefined;
+      if (!p.flushing) this.pending.delete(`${p.contractId}:${p.epoch}`);
+    }
   }
 
   /** Flushes every batch (epoch end). */
@@ -118,6 +163,16 @@ export class ReceiptBatcher {
   private flush(p: Pending): void {
     clearTimeout(p.timer);
     p.timer = undefined;
+    if (this.stopped || p.receipts.size === 0) return;
+    if (p.member !== 1) {
+      // A stand-in acts only once its oldest receipt has waited its turn: until then the leader (or a member
+      // before it) is presumed to be on it.
+      const due = Math.min(...p.since.values()) + this.standInDelay(p);
+      if (Date.now() < due) {
+        p.timer = setTimeout(() => this.flush(p), due - Date.now());
+        return;
+      }
+    }
     if (p.flushing) {
       p.again = true;
       return;
@@ -126,7 +181,8 @@ export class ReceiptBatcher {
       .then(() => {
         // Receipts left behind a cut batch wait for the next trigger like new ones.
         if (!this.stopped && p.receipts.size > 0) {
-          p.timer ??= setTimeout(() => this.flush(p), p.receipts.size >= this.maxBatch ? 0 : this.maxDelayMs);
+          const wait = p.member !== 1 ? this.standInDelay(p) : p.receipts.size >= this.maxBatch ? 0 : this.maxDelayMs;
+          p.timer ??= setTimeout(() => this.flush(p), wait);
         }
       })
       .catch((error: unknown) => {
@@ -147,7 +203,12 @@ export class ReceiptBatcher {
     const { chain } = this.o;
     const [created, , receipted] = await chain.contracts.tasks.read.queueOf([p.contractId]);
     // Drop what the chain has receipted already (another leader, or an earlier attempt that landed).
-    for (const seq of [...p.receipts.keys()]) if (seq < receipted) p.receipts.delete(seq);
+    for (const seq of [...p.receipts.keys()]) {
+      if (seq < receipted) {
+        p.receipts.delete(seq);
+        p.since.delete(seq);
+      }
+    }
     const batch: StoredReceipt[] = [];
     for (let seq = receipted; batch.length < this.maxBatch; seq++) {
       const r = p.receipts.get(seq);
@@ -159,6 +220,12 @@ export class ReceiptBatcher {
       if (p.receipts.size > 0)
         throw new Error(`waiting for task ${receipted} of contract ${p.contractId} to be receipted`);
       return;
+    }
+    if (p.member !== 1) {
+      this.o.logger.warn(
+        { contractId: String(p.contractId), epoch: String(p.epoch), member: p.member, firstTask: String(receipted) },
+        'receipts not committed by the members before this one: committing them here',
+      );
     }
     const records = await this.recordsFor(p.contractId, receipted, created, receipted + BigInt(batch.length));
     // Under load the records end at a checkpoint that may fall inside the batch: commit up to it, keep the rest.
@@ -178,7 +245,8 @@ export class ReceiptBatcher {
       JSON.stringify(toWire(message), (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v)),
     );
     const digest = hashReceiptBatch(message);
-    const others = committee.members.filter((m) => m.index !== 1);
+    const self = this.o.host.peerId.toString();
+    const others = committee.members.filter((m) => m.peerId !== self);
     const signatures = [own];
     await new Promise<void>((resolve) => {
       let answered = 0;
@@ -212,7 +280,10 @@ export class ReceiptBatcher {
     });
     const outcome = await chain.public.waitForTransactionReceipt({ hash });
     if (outcome.status !== 'success') throw new Error(`commitReceipts reverted in ${hash}`);
-    for (const r of batch) p.receipts.delete(r.taskId & 0xffffffffffffffffn);
+    for (const r of batch) {
+      p.receipts.delete(r.taskId & 0xffffffffffffffffn);
+      p.since.delete(r.taskId & 0xffffffffffffffffn);
+    }
     this.o.logger.info(
       { contractId: String(p.contractId), count: batch.length, gasUsed: String(outcome.gasUsed), tx: hash },
       'receipt batch committed',
@@ -276,9 +347,10 @@ export class ReceiptBatcher {
       throw new RemoteError('receipt batch is for another chain or Tasks contract');
     }
     const committee = await this.o.membership.committee(message.contractId, message.epoch);
-    const leader = committee.members.find((m) => m.index === 1);
-    if (!leader || leader.peerId !== peer.toString())
-      throw new RemoteError('only the committee leader asks for signatures');
+    // The leader asks, or a member standing in for it: each signature covers only receipts equal to this
+    // member's own, whoever collects them.
+    if (!committee.members.some((m) => m.peerId === peer.toString()))
+      throw new RemoteError('only a member of the committee asks for signatures');
     for (const receipt of message.receipts) {
       const deadline = Date.now() + 20_000;
       let entry = await this.o.book.get(receipt.taskId);

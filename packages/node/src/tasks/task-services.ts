@@ -48,6 +48,8 @@ export interface TaskSettings {
   roundTimeoutMs?: number;
   maxBatch?: number;
   maxBatchDelayMs?: number;
+  /** How long each member after the leader waits, in seat order, before it commits receipts itself (10 s). */
+  receiptFailoverMs?: number;
   /** Batches (sessions) of one stateless contract run at once at most (default 2); a stateful contract runs one task at a time. */
   maxConcurrent?: number;
   /** How long an epoch handover waits for both committees (default 120 s). */
@@ -99,6 +101,7 @@ export class TaskServices {
       logger,
       ...(settings.maxBatch === undefined ? {} : { maxBatch: settings.maxBatch }),
       ...(settings.maxBatchDelayMs === undefined ? {} : { maxDelayMs: settings.maxBatchDelayMs }),
+      ...(settings.receiptFailoverMs === undefined ? {} : { failoverMs: settings.receiptFailoverMs }),
     });
     const relay = new BundleRelay({ host, book, committees, self, logger, ...pick(settings, 'bundleTimeoutMs') });
     const results = new TaskResults({ host, store, book, committees, self, logger });
