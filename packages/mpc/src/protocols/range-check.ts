@@ -77,6 +77,7 @@ export async function outOfRange(party: Party, values: FieldVector, ranges: read
   if (ranges.length !== count) throw new MpcError(`range check: ${count} values, ${ranges.length} ranges`);
   if (count === 0) return [];
   for (const range of ranges) checkRange(party, range);
+  await party.pre.reserveDoubleSharings(rangeCheckDoubleSharings(ranges, party.t));
   const products = ranges.every(isBoolean)
     ? await booleanTest(party, values)
     : await decompositionTest(party, values, ranges);
@@ -97,7 +98,6 @@ function checkRange(party: Party, { bits }: ValueRange): void {
 /** b (b - 1) s + [0]_2t, opened: one multiplication, one opening. */
 async function booleanTest(party: Party, b: FieldVector): Promise<FieldVector> {
   const count = size(b);
-  await party.pre.reserveDoubleSharings(3 * count);
   const { s, zero } = await testRandomness(party, count);
   const scaled = await mul(party, addConstant(b, -1n), s);
   return open(party, add(mulLocal(b, scaled), zero), { degree: 2 * party.t, step: 'range check: open b(b-1)s' });
@@ -109,7 +109,6 @@ async function decompositionTest(party: Party, a: FieldVector, ranges: readonly 
   const widths = ranges.map((r) => r.bits);
   const widest = Math.max(...widths);
   const totalBits = widths.reduce((s, k) => s + k, 0);
-  await party.pre.reserveDoubleSharings(rangeCheckDoubleSharings(widths, party.t));
 
   // k_e random bits per element, laid out bit-major over K = widest bits; bits at or above k_e are zero, so
   // that r'_e < 2^(k_e) and lessThanPublic on K bits compares the low k_e bits only.
@@ -145,12 +144,14 @@ async function testRandomness(party: Party, count: number): Promise<{ s: FieldVe
   };
 }
 
-/** The double sharings the bit-decomposition test takes for elements of these widths (what it reserves). */
-export function rangeCheckDoubleSharings(widths: readonly number[], t: number): number {
-  const count = widths.length;
+/** The double sharings a range check of elements with these ranges takes (what it reserves). */
+export function rangeCheckDoubleSharings(ranges: readonly ValueRange[], t: number): number {
+  const count = ranges.length;
   if (count === 0) return 0;
-  const widest = Math.max(...widths);
-  const totalBits = widths.reduce((s, k) => s + k, 0);
+  // booleans alone: the multiplication, s and the zero sharing
+  if (ranges.every(isBoolean)) return 3 * count;
+  const widest = Math.max(...ranges.map((r) => r.bits));
+  const totalBits = ranges.reduce((s, r) => s + r.bits, 0);
   // random bits (t per bit when XORed), pair products (K/2), carry tree (< K), s and the zero sharing (2)
   return t * totalBits + count * (Math.ceil(widest / 2) + widest + 2);
 }
