@@ -69,6 +69,7 @@ export {
 export { type Literal, type Operand, Traced, Val, Vec } from './dsl/values.js';
 export { ExecutionError } from './interpreter/errors.js';
 export {
+  type CallOutcome,
   type EthereumCallResult,
   type ExecuteInput,
   type ExecuteResult,
@@ -76,6 +77,7 @@ export {
   execute,
   executeMany,
 } from './interpreter/execute.js';
+export { checkedInputs, InputRangeError, rangeOf } from './interpreter/input-check.js';
 // the IR
 export { decodeStructure, encodeModule } from './ir/encoding.js';
 export { IrError } from './ir/errors.js';

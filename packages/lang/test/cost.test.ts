@@ -14,6 +14,7 @@ const calls: [typeof compiledEveryOp | typeof scheduled, string, Record<string, 
   [scheduled, 'dependentComparisons', { a: 3n, b: 2n }],
   [scheduled, 'productChain', { a: 3n, b: 2n }],
   [scheduled, 'mixedLayer', { a: 2n, b: 5n, x: 1.5 }],
+  [scheduled, 'booleans', { c: true, d: false }],
 ];
 
 describe('cost model vs measured engine costs', () => {
@@ -42,10 +43,29 @@ describe('cost model vs measured engine costs', () => {
     // 10,000 + 8 × 2 + 1,000 × 3 + 16 × 5 + ceil(101 / 4) = 10,000 + 16 + 3,000 + 80 + 26
     assert.equal(gasOf({ multiplications: 2, rounds: 3, openings: 5, bytesPerParty: 101 }), 13_122);
 
-    // One product of two secret int32 on (5, 2), by hand: one multiplication; one round making the double
-    // sharing (each party sends 2 degrees × ceil(1 / 3) × 4 peers = 8 elements in 4 frames) and the masked
-    // product's opening in two rounds (2 × 4 / 5 = 1.6 elements in 8 frames on average): 3 rounds, nothing
-    // opened to all, round(9.6 × 16 + 12 × 12) = 298 bytes. Gas: 10,000 + 8 + 3,000 + 0 + ceil(298 / 4) = 13,083.
+    // One product of two secret int32 on (5, 2), by hand. Each party sends elements (16 bytes) in frames (12
+    // bytes of header); a dealing by t + 1 = 3 dealers sends on average 3 × 4 / 5 elements per value in 2.4
+    // frames, an opening 2 × 4 / 5 elements per value in 8 frames (two rounds), a multiplication the same.
+    //
+    // The range check of a and b (2 elements of 32 bits, K = 32):
+    //   64 random bits: a dealing (153.6 elements, 2.4 frames, 1 round) and two XOR products per bit
+    //     (128 multiplications, 204.8 elements, 16 frames, 4 rounds);
+    //   r'': a dealing of 2 (4.8 elements, 2.4 frames, 1 round);
+    //   the masked values opened: 2 openings (3.2 elements, 8 frames, 2 rounds);
+    //   lessThanPublic on 32 bits, per element 16 + 15 + 7 + 3 + 1 = 42 products in 5 levels
+    //     (84 multiplications, 134.4 elements, 40 frames, 10 rounds);
+    //   h s opened: 2 openings (3.2 elements, 8 frames, 2 rounds).
+    //   Together: 20 rounds, 212 multiplications, 4 openings, 504 elements in 76.8 frames,
+    //   round(504 × 16 + 76.8 × 12) = 8,986 bytes.
+    // The body: the product, 1 multiplication (1.6 elements, 8 frames, 2 rounds).
+    // The preprocessing round before both: 2 × 64 + 2 × (16 + 32 + 2) = 228 double sharings for the check and 1
+    //   for the product; each party deals ceil(229 / 3) = 77 values at 2 degrees to 4 peers: 616 elements, 4
+    //   frames, 1 round.
+    // Total: 23 rounds, 213 multiplications, 4 openings, 1,121.6 elements in 88.8 frames,
+    //   round(1,121.6 × 16 + 88.8 × 12) = 19,011 bytes.
+    // Gas: 10,000 + 8 × 213 + 1,000 × 23 + 16 × 4 + ceil(19,011 / 4) = 10,000 + 1,704 + 23,000 + 64 + 4,753
+    //   = 39,521. Without the check it was 3 rounds, 1 multiplication, 298 bytes and 13,083 gas: the check is the
+    //   larger part of so small a function.
     const product = costOf(scheduled, 'oneProduct', { n: 5, t: 2 });
     assert.deepEqual(
       {
@@ -54,14 +74,25 @@ describe('cost model vs measured engine costs', () => {
         openings: product.openings,
         bytesPerParty: product.bytesPerParty,
       },
-      { multiplications: 1, rounds: 3, openings: 0, bytesPerParty: 298 },
+      { multiplications: 213, rounds: 23, openings: 4, bytesPerParty: 19_011 },
     );
-    assert.equal(product.gas, 13_083);
-    // The engine agrees: the parties count 3 rounds and send 297.6 bytes on average (ceil(297.6 / 4) = 75 too).
+    assert.deepEqual(product.inputCheck, {
+      elements: 2,
+      rounds: 20,
+      multiplications: 212,
+      openings: 4,
+      bytesPerParty: 8_986,
+    });
+    assert.equal(product.gas, 39_521);
+    // The engine agrees: the parties count 23 rounds (20 of them the check's) and send 19,011.2 bytes on
+    // average (ceil(19,011.2 / 4) = 4,753 too).
     const run = await simulate(scheduled, 'oneProduct' as never, { a: 3n, b: 2n } as never, { n: 5, t: 2 });
-    for (const m of run.members) assert.equal(m.stats.rounds, 3);
+    for (const m of run.members) {
+      assert.equal(m.stats.rounds, 23);
+      assert.equal(m.stats.inputCheckRounds, 20);
+    }
     const measured = run.members.reduce((s, m) => s + m.stats.bytesSent, 0) / run.members.length;
-    assert.equal(Math.ceil(measured / 4), 75);
+    assert.equal(Math.ceil(measured / 4), 4_753);
 
     const c = costOf(compiledEveryOp, 'ints');
     assert.equal(gasOf(c), c.gas);
@@ -70,12 +101,25 @@ describe('cost model vs measured engine costs', () => {
   it('a comparison is many multiplications and rounds, a product one multiplication', () => {
     const compare = costOf(scheduled, 'oneComparison', { n: 5, t: 2 });
     const product = costOf(scheduled, 'oneProduct', { n: 5, t: 2 });
-    assert.equal(product.multiplications, 1);
+    // both take two int32 inputs, so the same input check; the bodies differ
+    assert.deepEqual(compare.inputCheck, product.inputCheck);
+    assert.equal(product.multiplications - product.inputCheck.multiplications, 1);
     // 64 bits... here int32: k = 33, m = 32 random bits (2 XOR products each), 16 pair products, the tree
     const tree = carryTreeLevels(32).reduce((a, b) => a + b, 0);
-    assert.equal(compare.multiplications, 2 * 32 + tree);
-    assert.ok(compare.rounds > 5 * product.rounds);
+    assert.equal(compare.multiplications - compare.inputCheck.multiplications, 2 * 32 + tree);
+    // the bodies' rounds: the product's 2 plus the shared preprocessing round, against the comparison's
+    const body = (c: typeof compare) => c.rounds - c.inputCheck.rounds;
+    assert.equal(body(product), 3);
+    assert.ok(body(compare) > 5 * body(product));
     assert.ok(compare.gas > product.gas);
+  });
+
+  it('the input check: booleans alone take one multiplication and one opening; no secret input, no check', () => {
+    const bools = costOf(scheduled, 'booleans', { n: 5, t: 2 });
+    assert.equal(bools.inputCheck.elements, 2);
+    assert.equal(bools.inputCheck.rounds, 4);
+    assert.equal(bools.inputCheck.multiplications, bools.inputCheck.elements);
+    assert.equal(bools.inputCheck.openings, bools.inputCheck.elements);
   });
 
   it('refuses a committee without an honest majority', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryNetwork, Party, reconstruct, share, vec } from '@mosaic/mpc';
+import { field, MemoryNetwork, Party, reconstruct, share, vec } from '@mosaic/mpc';
 import {
   compile,
   contract,
@@ -12,6 +12,7 @@ import {
   encodeArgs,
   executeMany,
   fn,
+  InputRangeError,
   privateOutputSizes,
   reveal,
   secret,
@@ -50,7 +51,7 @@ describe('executeMany', () => {
     const shared = encoded.map((e) => e.secret.map((elements) => share(vec.fromBigInts(elements), n, t)));
     const network = new MemoryNetwork(n);
     const parties = network.transports().map((transport) => new Party({ transport, t }));
-    const members = await Promise.all(
+    const outcomes = await Promise.all(
       parties.map((party) =>
         executeMany(
           party,
@@ -61,6 +62,12 @@ describe('executeMany', () => {
       ),
     );
     network.close();
+    const members = outcomes.map((calls) =>
+      calls.map((outcome) => {
+        assert.ok(outcome.ok, 'every call passes the input check');
+        return outcome.result;
+      }),
+    );
     const sizes = privateOutputSizes(Mixed, 'run');
     calls.forEach((_, c) => {
       const reconstructed = sizes.map((_, k) =>
@@ -77,5 +84,41 @@ describe('executeMany', () => {
     });
     assert.equal(members[0]![0]!.stats.rounds, alone[0]!.stats.rounds);
     assert.deepEqual(await executeMany(parties[0]!, Mixed, 'run', []), []);
+  });
+
+  it('refuses only the call whose input is out of range; the others get their results', async () => {
+    const [n, t] = [5, 2];
+    const alone = await simulate(Mixed, 'run', calls[0]!, { n, t });
+    const encoded = calls.map((c) => encodeArgs(Mixed, 'run', c));
+    // the second call's b is 2^64, which no int64 holds (encodeArgs would refuse it: set by hand)
+    encoded[1]!.secret[1] = [1n << 64n];
+    // the third call's xs[2] is -2^31 - 1, one below the int32 range
+    encoded[2]!.secret[3]![2] = field.fromSigned(-(1n << 31n) - 1n);
+    const shared = encoded.map((e) => e.secret.map((elements) => share(vec.fromBigInts(elements), n, t)));
+    const network = new MemoryNetwork(n);
+    const parties = network.transports().map((transport) => new Party({ transport, t }));
+    const outcomes = await Promise.all(
+      parties.map((party) =>
+        executeMany(
+          party,
+          Mixed,
+          'run',
+          encoded.map((e, c) => ({ args: shared[c]!.map((s) => s[party.id - 1]!), publicArgs: e.public })),
+        ),
+      ),
+    );
+    network.close();
+    for (const member of outcomes) {
+      const [first, second, third] = member;
+      assert.ok(first?.ok);
+      assert.deepEqual(first.result.publicOutputs, alone.members[0]!.publicOutputs);
+      assert.ok(second && !second.ok);
+      assert.ok(second.error instanceof InputRangeError);
+      assert.equal(second.error.message, 'run: secret input b is not a valid int64');
+      assert.deepEqual(second.error.inputs, [{ name: 'b', elements: [0] }]);
+      assert.ok(third && !third.ok);
+      assert.equal(third.error.message, 'run: secret input xs is not a valid int32[4] (element 2)');
+      assert.doesNotMatch(third.error.message, /2147483649/, 'the value is never named');
+    }
   });
 });

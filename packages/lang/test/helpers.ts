@@ -78,6 +78,7 @@ export const scheduled = compile(
         return out;
       }),
       productChain: fn({ a: secret.int16, b: secret.int16 }, ({ a, b }) => ({ p: a.mul(b).mul(a).mul(b) })),
+      booleans: fn({ c: secret.bool, d: secret.bool }, ({ c, d }) => ({ both: c.and(d) })),
       mixedLayer: fn({ a: secret.int32, b: secret.int32, x: secret.fixed }, ({ a, b, x }) => ({
         p: a.mul(b),
         q: x.mul(x),

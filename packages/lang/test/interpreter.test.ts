@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ExecutionError, execute, simulate } from '../src/index.js';
+import { ExecutionError, execute, InputRangeError, simulate } from '../src/index.js';
 import { compiledEveryOp } from './helpers.js';
 
 const int31 = fc.bigInt({ min: -(1n << 30n), max: (1n << 30n) - 1n });
@@ -115,5 +115,71 @@ describe('interpreter vs plaintext', () => {
     await assert.rejects(execute(party, compiledEveryOp, 'ints', { args: [] }), ExecutionError);
     await assert.rejects(execute(party, compiledEveryOp, 'nope', { args: [] }), /has no function nope/);
     network.close();
+  });
+
+  it('refuses secret inputs outside their types in MPC, naming each input and never its value', async () => {
+    const { field, MemoryNetwork, Party, share, vec } = await import('@mosaic/mpc');
+    const { encodeArgs } = await import('../src/index.js');
+    const run = async (fn: 'ints' | 'fixed', values: Record<string, unknown>, patch: (secret: bigint[][]) => void) => {
+      const encoded = encodeArgs(compiledEveryOp, fn, values as never);
+      patch(encoded.secret);
+      const shares = encoded.secret.map((elements) => share(vec.fromBigInts(elements), 3, 1));
+      const network = new MemoryNetwork(3);
+      const parties = network.transports().map((transport) => new Party({ transport, t: 1 }));
+      try {
+        return await Promise.allSettled(
+          parties.map((party) =>
+            execute(party, compiledEveryOp, fn, {
+              args: shares.map((s) => s[party.id - 1]!),
+              publicArgs: encoded.public,
+            }),
+          ),
+        );
+      } finally {
+        network.close();
+      }
+    };
+    const refused = (settled: PromiseSettledResult<unknown>[]) =>
+      settled.map((r) => {
+        assert.equal(r.status, 'rejected', 'every party refuses alike');
+        const error = (r as PromiseRejectedResult).reason as Error;
+        assert.ok(error instanceof InputRangeError);
+        return error.message;
+      });
+    const ints = { a: 5n, b: -9n, p: 3n, c: true, d: false };
+    // a boolean of 2 and one of p - 1 (-1), next to in-range integers: both named
+    const bools = refused(
+      await run('ints', ints, (secret) => {
+        secret[2] = [2n];
+        secret[3] = [field.P - 1n];
+      }),
+    );
+    for (const message of bools) {
+      assert.equal(message, 'ints: secret input c is not a valid bool; secret input d is not a valid bool');
+    }
+    // an int32 of 2^31 (one past the top) and a fixed-point value of 2^39 (one past its 40 bits)
+    const wide = refused(
+      await run('ints', ints, (secret) => {
+        secret[0] = [1n << 31n];
+      }),
+    );
+    assert.equal(wide[0], 'ints: secret input a is not a valid int32');
+    const fixed = refused(
+      await run('fixed', { x: 1.5, y: -2.25, a: 3n, q: 0.5 }, (secret) => {
+        secret[1] = [1n << 39n];
+      }),
+    );
+    assert.equal(fixed[0], 'fixed: secret input y is not a valid fixed');
+    // the edges themselves pass: -2^31 and 2^31 - 1, -2^39 and 2^39 - 1
+    const edges = await run('ints', ints, (secret) => {
+      secret[0] = [field.fromSigned(-(1n << 31n))];
+      secret[1] = [(1n << 31n) - 1n];
+    });
+    assert.ok(edges.every((r) => r.status === 'fulfilled'));
+    const fixedEdges = await run('fixed', { x: 1.5, y: -2.25, a: 3n, q: 0.5 }, (secret) => {
+      secret[0] = [field.fromSigned(-(1n << 39n))];
+      secret[1] = [(1n << 39n) - 1n];
+    });
+    assert.ok(fixedEdges.every((r) => r.status === 'fulfilled'));
   });
 });

@@ -14,6 +14,7 @@ import {
   encodeArgs,
   encodeModule,
   fn,
+  InputRangeError,
   IrError,
   reveal,
   STORED_ARG_ELEMENTS,
@@ -112,5 +113,21 @@ describe('stored inputs', () => {
     );
     assert.equal(run.outputs.total, 5n - 3n + (1n << 40n) + 10n);
     assert.equal(run.outputs.positive, 2n);
+  });
+
+  it('refuses a stored value outside int64 before the body runs, naming the input and the element', async () => {
+    await assert.rejects(
+      simulate(
+        compiled,
+        'stats',
+        { samples: POINTER, offset: 10n },
+        { n: 5, t: 2, stored: { samples: [5n, 1n << 64n, 0n, -(1n << 63n)] } },
+      ),
+      (error: Error) => {
+        assert.ok(error instanceof InputRangeError);
+        assert.equal(error.message, 'stats: stored input samples is not a valid int64[4] (element 1)');
+        return true;
+      },
+    );
   });
 });

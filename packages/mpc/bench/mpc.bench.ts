@@ -2,7 +2,18 @@
  * `npm run bench -- mpc`: the MPC engine's figures. All parties run in this one process on the in-memory
  * transport, so the secure-operation rates are the whole committee's work on one core, not one party's.
  */
-import { type FieldVector, lessThan, MemoryNetwork, mul, Party, runParties, share, vec } from '../src/index.js';
+import {
+  BOOLEAN_RANGE,
+  type FieldVector,
+  lessThan,
+  MemoryNetwork,
+  mul,
+  outOfRange,
+  Party,
+  runParties,
+  share,
+  vec,
+} from '../src/index.js';
 import { equals } from '../src/protocols/compare.js';
 import { fixedMul } from '../src/protocols/fixed-point.js';
 
@@ -90,6 +101,22 @@ export async function run(record: Record): Promise<void> {
     const inputs = [share(signed64(count), 3, 1), share(signed64(count), 3, 1)];
     record({ name: 'mpc.lt64.n3', value: Math.round(await committeeRate(3, count, lessThan, inputs)), unit: 'cmp/s' });
     record({ name: 'mpc.eq64.n3', value: Math.round(await committeeRate(3, count, equals, inputs)), unit: 'eq/s' });
+    // the input check of int64 values (bit decomposition), and of booleans alone (b (b - 1) s)
+    const int64 = Array.from({ length: count }, () => ({ bits: 64, signed: true }));
+    record({
+      name: 'mpc.range64.n3',
+      value: Math.round(await committeeRate(3, count, (p, x) => outOfRange(p, x, int64).then(() => x), inputs)),
+      unit: 'checks/s',
+    });
+    const bits = [share(vec.fromBigInts(Array.from({ length: count }, (_, i) => BigInt(i & 1))), 3, 1)];
+    const booleans = Array.from({ length: count }, () => BOOLEAN_RANGE);
+    record({
+      name: 'mpc.rangeBool.n3',
+      value: Math.round(
+        await committeeRate(3, count, (p, x) => outOfRange(p, x, booleans).then(() => x), [bits[0]!, bits[0]!]),
+      ),
+      unit: 'checks/s',
+    });
   }
   {
     const count = 50_000;

@@ -30,6 +30,7 @@ export { mul, square } from './protocols/multiply.js';
 export { blockBounds, kingOf, open, openTo } from './protocols/open.js';
 export { type DoubleSharings, Preprocessing } from './protocols/preprocessing.js';
 export { dealtBounded, randomBits } from './protocols/randomness.js';
+export { BOOLEAN_RANGE, outOfRange, rangeCheckDoubleSharings, type ValueRange } from './protocols/range-check.js';
 export { type ReshareRoles, reshare } from './protocols/reshare.js';
 export { select } from './protocols/select.js';
 export * from './runtime/errors.js';

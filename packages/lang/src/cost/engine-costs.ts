@@ -6,6 +6,7 @@
  * Assumes the interpreter's one preprocessing round made every double sharing the call needs (it does when
  * the function needs at most 2^16 of them); random sharings (square-root bits, t > 2) are made per call.
  */
+import type { ValueRange } from '@mosaic/mpc';
 import type { BatchKind } from '../ir/schedule.js';
 import { FIXED_FRACTION_BITS } from '../ir/types.js';
 
@@ -128,6 +129,23 @@ function fixedMultiply(c: Committee, count: number): CallCost {
   if (c.t >= 1) cost = plus(cost, multiply(c, count)); // the inner product of the last dealer's bits
   cost = plus(cost, deal(c, count));
   return plus(cost, { ...open(c, count), multiplications: count, openings: 0 });
+}
+
+/**
+ * The range check of a call's secret and stored inputs (outOfRange), one vector for all of them. Booleans
+ * alone: one multiplication and one opening of b (b - 1) s. Otherwise the bit decomposition: the elements'
+ * random bits, r'', the opening of the masked values, lessThanPublic on the widest range's K bits (padded
+ * elements multiply zeros in the same rounds), and the opening of h s.
+ */
+export function inputCheck(c: Committee, ranges: readonly ValueRange[]): CallCost {
+  const count = ranges.length;
+  if (count === 0) return zero();
+  if (ranges.every((r) => r.bits === 1 && !r.signed)) return plus(multiply(c, count), open(c, count));
+  const widest = Math.max(...ranges.map((r) => r.bits));
+  const totalBits = ranges.reduce((s, r) => s + r.bits, 0);
+  let cost = plus(plus(randomBits(c, totalBits), deal(c, count)), open(c, count));
+  for (const products of carryTreeLevels(widest)) cost = plus(cost, multiply(c, products * count));
+  return plus(cost, open(c, count));
 }
 
 export function batchCost(c: Committee, kind: BatchKind, count: number, k: number): CallCost {

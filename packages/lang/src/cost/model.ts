@@ -1,6 +1,7 @@
 /**
  * The cost model: what one call of a function costs a committee, computed from the IR alone (every node and
- * the client get the same figures), and the gas charged for it.
+ * the client get the same figures), and the gas charged for it. A call's cost includes the range check of its
+ * secret and stored inputs, which runs before the body.
  *
  *   gas = 10,000 + 8 × multiplications + 1,000 × rounds + 16 × openings + ceil(bytesPerParty / 4)
  *
@@ -9,6 +10,7 @@
  */
 import type { CompiledContract } from '../compiler/compiled.js';
 import type { FunctionMap } from '../dsl/contract.js';
+import { checkedRanges, inputCheckDoubleSharings } from '../interpreter/input-check.js';
 import { batchBits, doubleSharingsNeeded, RESERVE_LIMIT } from '../interpreter/preprocessing.js';
 import { type BatchKind, schedule } from '../ir/schedule.js';
 import type { ValidatedFunction, ValidatedModule } from '../ir/validate.js';
@@ -19,6 +21,7 @@ import {
   type Committee,
   ELEMENT_BYTES,
   FRAME_HEADER_BYTES,
+  inputCheck,
   poolRound,
   zeroCost,
 } from './engine-costs.js';
@@ -50,6 +53,14 @@ export interface FunctionCost {
   readonly engineCalls: number;
   /** Per batch kind: elements and calls. */
   readonly batches: Readonly<Record<BatchKind, { calls: number; elements: number }>>;
+  /** The part of the figures above that the range check of the secret and stored inputs takes. */
+  readonly inputCheck: {
+    readonly elements: number;
+    readonly rounds: number;
+    readonly multiplications: number;
+    readonly openings: number;
+    readonly bytesPerParty: number;
+  };
   readonly gas: number;
 }
 
@@ -79,6 +90,11 @@ export function costOfFunction(f: ValidatedFunction, committee: Committee = DEFA
   const needed = doubleSharingsNeeded(f, plan, t);
   const pooled = needed <= RESERVE_LIMIT;
   if (needed > 0 && pooled) total = addCost(total, poolRound(committee, needed, 2));
+  // The input check runs first; beyond the reservation limit it reserves its own randomness (one more round).
+  const ranges = checkedRanges(f);
+  let check = inputCheck(committee, ranges);
+  if (!pooled && ranges.length > 0) check = addCost(check, poolRound(committee, inputCheckDoubleSharings(f, t), 2));
+  total = addCost(total, check);
   let layers = 0;
   let engineCalls = 0;
   for (const layer of plan.layers) {
@@ -105,7 +121,8 @@ export function costOfFunction(f: ValidatedFunction, committee: Committee = DEFA
       frames: STORAGE_COMMITTEE_N,
     });
   }
-  const bytesPerParty = Math.round(total.elementsSent * ELEMENT_BYTES + total.frames * FRAME_HEADER_BYTES);
+  const bytesOf = (cost: CallCost) => Math.round(cost.elementsSent * ELEMENT_BYTES + cost.frames * FRAME_HEADER_BYTES);
+  const bytesPerParty = bytesOf(total);
   const figures = {
     committee,
     multiplications: Math.round(total.multiplications),
@@ -115,6 +132,13 @@ export function costOfFunction(f: ValidatedFunction, committee: Committee = DEFA
     layers,
     engineCalls,
     batches,
+    inputCheck: {
+      elements: ranges.length,
+      rounds: check.rounds,
+      multiplications: Math.round(check.multiplications),
+      openings: check.openings,
+      bytesPerParty: bytesOf(check),
+    },
   };
   return { ...figures, gas: gasOf(figures) };
 }

@@ -4,6 +4,9 @@
  * call per kind (all products in one multiplication, all comparisons in one comparison, ...), so a function
  * takes as many rounds as its multiplicative depth needs, whatever its instruction count. Every party of the
  * committee must call execute() with the same module, function and public arguments.
+ *
+ * Before the body, every secret and stored input is checked in MPC to be a value of its declared type
+ * (input-check.ts); a call that fails the check runs no further.
  */
 import { equalsZero, type FieldVector, field, fixedMul, lessThanZero, mul, open, type Party, vec } from '@mosaic/mpc';
 import { callOutputs, encodeCallData, encodePublicOutputs, publicOutputs } from '../codec/abi.js';
@@ -15,6 +18,7 @@ import { elementCount, FIXED_FRACTION_BITS, FIXED_TOTAL_BITS } from '../ir/types
 import { fitsKind } from '../ir/typing.js';
 import type { ValidatedFunction, ValidatedModule } from '../ir/validate.js';
 import { ExecutionError } from './errors.js';
+import { checkInputs, type InputRangeError } from './input-check.js';
 import { doubleSharingsNeeded } from './preprocessing.js';
 
 export interface ExecuteInput {
@@ -43,6 +47,8 @@ export interface ExecuteStats {
   readonly layers: number;
   /** Batched engine calls made. */
   readonly engineCalls: number;
+  /** Rounds of the range check of the secret and stored inputs (included in `rounds`). */
+  readonly inputCheckRounds: number;
 }
 
 export interface ExecuteResult {
@@ -67,46 +73,65 @@ interface Reg {
 const ONE = 1n;
 const FIXED_SCALE = 1n << BigInt(FIXED_FRACTION_BITS);
 
+/** One call of executeMany: its result, or why its inputs were refused (then it has no outputs and no state). */
+export type CallOutcome =
+  | { readonly ok: true; readonly result: ExecuteResult }
+  | { readonly ok: false; readonly error: InputRangeError };
+
+/** Runs one call; throws InputRangeError when a secret or stored input is not a value of its type. */
 export async function execute(
   party: Party,
   contract: ValidatedModule | CompiledContract,
   fnName: string,
   input: ExecuteInput,
 ): Promise<ExecuteResult> {
-  const [result] = await executeMany(party, contract, fnName, [input]);
-  return result as ExecuteResult;
+  const [outcome] = await executeMany(party, contract, fnName, [input]);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.result;
 }
 
 /**
  * Runs `inputs.length` independent calls of one function together: every call follows the same schedule, so
  * the interactive instructions of a layer run as one engine call across all of them, and k calls take the
  * rounds of one. A committee uses this to run many tasks of a contract in one session. Every party must pass
- * the calls in the same order. The stats are those of the whole run.
+ * the calls in the same order. The input check covers all calls at once; a call that fails it is left out of
+ * the body's run (every party sees the same verdicts). The stats are those of the whole run.
  */
 export async function executeMany(
   party: Party,
   contract: ValidatedModule | CompiledContract,
   fnName: string,
   inputs: readonly ExecuteInput[],
-): Promise<ExecuteResult[]> {
+): Promise<CallOutcome[]> {
   const module = 'module' in contract ? contract.module : contract;
   const f = module.functions.find((x) => x.name === fnName);
   if (!f) throw new ExecutionError(`contract ${module.name} has no function ${fnName}`);
   if (inputs.length === 0) return [];
   const start = { ...party.stats };
-  const regs = inputs.map(() => new Array<Reg>(f.instructions.length));
   const plan = schedule(f.instructions, f.registerTypes);
-  const bound = inputs.map((input) => bindInputs(f, input));
-  const statesIn = inputs.map((input) => bindState(module, input.state));
+  const boundAll = inputs.map((input) => bindInputs(f, input));
+  const statesAll = inputs.map((input) => bindState(module, input.state));
 
-  // One preprocessing round for the whole call, when it is small enough for the engine to make at once:
-  // every later batch then finds its double sharings in the pool instead of spending a round on them.
+  // One preprocessing round for the whole call (input check and body), when it is small enough for the engine
+  // to make at once: every later batch then finds its double sharings in the pool instead of spending a round.
   const needed = doubleSharingsNeeded(f, plan, party.t) * inputs.length;
   if (needed > 0) await party.pre.reserveDoubleSharings(needed);
 
+  const checkStart = party.stats.rounds;
+  const refused = await checkInputs(
+    party,
+    f,
+    boundAll.map((regs) => regs.filter((r) => r.secret).map((r) => r.v)),
+  );
+  const inputCheckRounds = party.stats.rounds - checkStart;
+  const accepted = inputs.flatMap((_, c) => (refused[c] ? [] : [c]));
+  const bound = accepted.map((c) => boundAll[c]!);
+  const statesIn = accepted.map((c) => statesAll[c]!);
+  const regs = accepted.map(() => new Array<Reg>(f.instructions.length));
+
   let engineCalls = 0;
   let layers = 0;
-  for (const layer of plan.layers) {
+  for (const layer of accepted.length > 0 ? plan.layers : []) {
     if (layer.batches.size > 0) layers++;
     for (const kind of BATCH_ORDER) {
       const list = layer.batches.get(kind);
@@ -115,7 +140,7 @@ export async function executeMany(
       await runBatch(party, kind, list, f, regs);
     }
     for (const i of layer.local) {
-      for (let c = 0; c < inputs.length; c++) regs[c]![i] = local(f, i, regs[c]!, bound[c]!, statesIn[c]!);
+      for (let c = 0; c < accepted.length; c++) regs[c]![i] = local(f, i, regs[c]!, bound[c]!, statesIn[c]!);
     }
   }
 
@@ -125,8 +150,13 @@ export async function executeMany(
     bytesReceived: party.stats.bytesReceived - start.bytesReceived,
     layers,
     engineCalls,
+    inputCheckRounds,
   };
-  return regs.map((r, c) => ({ ...collectResults(f, r, statesIn[c]!), stats }));
+  const results = regs.map((r, k) => ({ ...collectResults(f, r, statesIn[k]!), stats }));
+  return inputs.map((_, c): CallOutcome => {
+    const error = refused[c];
+    return error ? { ok: false, error } : { ok: true, result: results[accepted.indexOf(c)]! };
+  });
 }
 
 /** Engine calls within a layer go in this order, the same at every party. */

@@ -1,16 +1,18 @@
 /**
- * How many double sharings one call of a function consumes, so that the interpreter can make them all in a
- * single preprocessing round before the first layer (the engine would otherwise spend a round per batch).
+ * How many double sharings one call of a function consumes (its input check and its body), so that the
+ * interpreter can make them all in a single preprocessing round before the check (the engine would otherwise
+ * spend a round per batch).
  */
 import { doubleSharingsOf } from '../cost/engine-costs.js';
 import type { Schedule } from '../ir/schedule.js';
 import type { ValidatedFunction } from '../ir/validate.js';
+import { inputCheckDoubleSharings } from './input-check.js';
 
 /** The engine makes at most this many double sharings at once (its RESERVE_LIMIT); beyond, none ahead. */
 export const RESERVE_LIMIT = 1 << 16;
 
 export function doubleSharingsNeeded(f: ValidatedFunction, plan: Schedule, t: number): number {
-  let total = 0;
+  let total = inputCheckDoubleSharings(f, t);
   for (const layer of plan.layers) {
     for (const [kind, list] of layer.batches) {
       const count = list.reduce((s, i) => s + f.registerTypes[i].length, 0);

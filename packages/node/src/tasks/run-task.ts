@@ -200,7 +200,9 @@ export async function runTaskBatch(
   // The bundle's public arguments hold the public inputs and the stored inputs' pointers, in declaration
   // order; the interpreter takes the public ones, and the secret and stored ones as shares.
   const argInputs = f.inputs.filter((i) => publicArgElements(i) > 0);
-  const results = await executeMany(
+  // The interpreter checks every secret and stored input against its declared type first; a task whose inputs
+  // fail runs no further (below: a failure receipt naming the inputs, no output, the state unchanged).
+  const executed = await executeMany(
     party,
     module,
     f.name,
@@ -231,11 +233,29 @@ export async function runTaskBatch(
     }),
   );
   for (const c of running) for (const s of c.stored) for (const v of s.subShares.values()) v.fill(0);
+  executed.forEach((outcome, k) => {
+    if (outcome.ok) return;
+    const entry = running[k]!.entry;
+    // Charged: the committee ran the check, and a caller must not get bad inputs checked for free.
+    outcomes[checked.indexOf(running[k]!)] = {
+      receipt: receiptOf(entry, STATUS.failure, gas),
+      receiptStatus: 'failure',
+      error: `input out of range: ${outcome.error.message}`,
+      newState: common.state,
+    };
+  });
+  const computed = running.flatMap((c, k) => {
+    const outcome = executed[k]!;
+    return outcome.ok ? [{ c, result: outcome.result }] : [];
+  });
+  if (computed.length === 0) return outcomes as TaskRunOutcome[];
 
   // Step 6: seal each task's output shares, with shares of alpha * y so the caller can pin a bad share. The
   // MAC products of every task come from one multiplication.
-  const outputs = results.map((r) => (r.privateOutputs.length > 0 ? vec.concat(r.privateOutputs) : undefined));
-  const macKeys = running.map((c, k) => {
+  const outputs = computed.map(({ result: r }) =>
+    r.privateOutputs.length > 0 ? vec.concat(r.privateOutputs) : undefined,
+  );
+  const macKeys = computed.map(({ c }, k) => {
     const size = outputs[k] ? vec.size(outputs[k]) : 0;
     return vec.filled(size, vec.get(c.opened!.outputMacKeyShare, 0));
   });
@@ -245,7 +265,7 @@ export async function runTaskBatch(
     : undefined;
   let macAt = 0;
   const sealed = await Promise.all(
-    running.map(async (c, k) => {
+    computed.map(async ({ c }, k) => {
       const out = outputs[k];
       if (!out || !macs) return { envelope: undefined, signature: undefined };
       const size = vec.size(out);
@@ -273,21 +293,17 @@ export async function runTaskBatch(
   );
 
   // Step 7: agree on the hashes of every member's envelope and state shares, all tasks in one round.
-  const mine = running.map((_, k) => ({
+  const mine = computed.map(({ c, result }, k) => ({
     envelopeHash: sealed[k]!.envelope ? keccak256(sealed[k]!.envelope!) : ZERO_HASH,
     stateHash:
-      results[k]!.newState.length > 0
-        ? stateShareCommitment(
-            stateSalt(common.x25519SecretKey, running[k]!.entry.contractId, running[k]!.entry.taskId),
-            results[k]!.newState,
-          )
+      result.newState.length > 0
+        ? stateShareCommitment(stateSalt(common.x25519SecretKey, c.entry.contractId, c.entry.taskId), result.newState)
         : ZERO_HASH,
   }));
   const everyone = await exchangeCommitments(party, mine);
 
   // Step 8: the receipts. With an Ethereum call, the receipt's public output is the call's arguments.
-  running.forEach((c, k) => {
-    const result = results[k]!;
+  computed.forEach(({ c, result }, k) => {
     const outputHash = keccak256(concatHashes(everyone.map((m) => m[k]!.envelopeHash)));
     const stateCommitment =
       result.newState.length > 0
