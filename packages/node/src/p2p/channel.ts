@@ -82,7 +82,8 @@ export async function serveChannel(
         }
       });
     },
-    { maxInboundStreams: 64 },
+    // One long-lived stream per peer is the design; a few more cover a stream being replaced after a loss.
+    { maxInboundStreams: 8 },
   );
   return () => host.unhandle(protocol);
 }
