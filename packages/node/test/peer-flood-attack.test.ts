@@ -7,12 +7,17 @@
 // size, and serves operator methods on a separate listener with a token only. Three node processes, real anvil;
 // the nodes reach anvil through a proxy that counts their eth_call requests.
 //
-// What is checked, during the flood: the node's resident memory grows by less than 200 MB (without the defences
-// the flood makes the node hold about 0.6 GB: 16 streams x 32 MiB pushed into 64 MiB handshake buffers, plus
-// 16 MiB store requests; a node's own working set moves by a few tens of MB while it runs a task, so 200 MB
-// separates the two with room to spare on a loaded machine); every flooding stream is reset before its message
-// is complete; no eth_call for a flooded pointer reaches the chain; every operator call on the public RPC is
-// refused; and a secret contract call made during the flood returns the right result.
+// What is checked, during the flood: every flooding stream is reset, and the node takes less than two yamux
+// windows (8 MiB) of any of them off the wire (without the defences it reads each MPC stream's junk into the
+// 64 MiB buffer its length prefix announces until the 10 s handshake time-out, and reads and checks the store
+// requests); no eth_call for a flooded pointer reaches the chain (without the defences: one per small store request
+// and per recoverData call); every operator call on the public RPC is refused; a secret contract call made during
+// the flood returns the right result; and the node's resident memory grows by less than 200 MB. That bound is
+// generous on purpose: a node's working set moves by some tens of MB while it runs a task and V8 collects when it
+// likes, so a tight bound would fail on a loaded machine, while what a refused flood may cost is the yamux windows
+// in flight (4 MiB per stream). How much junk a node without the defences holds is bounded by how fast it reads
+// (on a loaded two-core machine about 100 MB in the handshake time-out, which is why the bytes taken are checked
+// directly rather than through the memory alone).
 import '../src/shim.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -43,9 +48,9 @@ const Compare = contract('Compare', {
 });
 
 const MiB = 1 << 20;
-const MPC_STREAMS = 16;
+const MPC_STREAMS = 32;
 /** Junk pushed behind each 64 MiB length prefix: less than the announced message, so it never completes. */
-const MPC_PUSH = 32 * MiB;
+const MPC_PUSH = 60 * MiB;
 const LARGE_STORES = 1;
 const SMALL_STORES = 300;
 const RECOVER_CALLS = 200;
@@ -150,27 +155,33 @@ interface Pushed {
 }
 
 /**
- * Sends `first`, then junk up to `limit` bytes in all, and waits a moment for the node to reset the stream: a
- * stream still open then is one the node is reading.
+ * Sends `first`, then junk up to `limit` bytes in all, each chunk once the node has taken the previous ones off the
+ * wire, and waits a moment for the node to reset the stream: a stream still open then is one the node is reading.
+ * `bytes` counts what left this process (what the node's side of the connection took).
  */
 async function push(stream: Stream, first: Uint8Array, limit: number): Promise<Pushed> {
-  let bytes = 0;
+  let sent = 0;
   const closed = new Promise<void>((resolve) => {
     stream.addEventListener('close', () => resolve(), { once: true });
   });
+  const gone = () => stream.status !== 'open';
   const chunk = new Uint8Array(MiB);
+  const deadline = Date.now() + 30_000;
   try {
-    for (let next: Uint8Array | undefined = first; next !== undefined; ) {
-      if (stream.status !== 'open') break;
-      if (!stream.send(next)) await stream.onDrain({ signal: AbortSignal.timeout(20_000) });
-      bytes += next.length;
-      next = bytes < limit ? chunk.subarray(0, Math.min(MiB, limit - bytes)) : undefined;
+    for (let next: Uint8Array | undefined = first; next !== undefined && !gone(); ) {
+      stream.send(next);
+      sent += next.length;
+      while (!gone() && stream.writeBufferLength > MiB && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      next = sent < limit && Date.now() < deadline ? chunk.subarray(0, Math.min(MiB, limit - sent)) : undefined;
     }
   } catch {
     // reset by the node
   }
+  const bytes = sent - stream.writeBufferLength;
   await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
-  return { bytes, reset: stream.status !== 'open' };
+  return { bytes: Math.max(0, bytes), reset: gone() };
 }
 
 describe('attack: a non-member peer flooding a node', { timeout: 600_000 }, () => {
@@ -227,10 +238,14 @@ describe('attack: a non-member peer flooding a node', { timeout: 600_000 }, () =
       }
     })();
 
+    const dialErrors: string[] = [];
     const open = async (protocol: string): Promise<Stream | undefined> =>
       attacker
         .dialProtocol(multiaddr(address), protocol, { signal: AbortSignal.timeout(10_000) })
-        .catch(() => undefined);
+        .catch((error: Error) => {
+          dialErrors.push(error.message);
+          return undefined;
+        });
 
     // MPC streams: a 64 MiB length prefix where a 37-byte handshake belongs, then junk behind it.
     const mpcFlood = Promise.all(
@@ -281,7 +296,8 @@ describe('attack: a non-member peer flooding a node', { timeout: 600_000 }, () =
     const chainReads = proxy.callsTo(dataRegistry) - chainReadsBefore;
     t.diagnostic(
       `RSS +${(growth / MiB).toFixed(0)} MiB; MPC bytes pushed per stream ${mpc.map((s) => s.bytes).join(',')}; ` +
-        `store bytes ${stores.map((s) => s.bytes).join(',')}; eth_call to DataRegistry ${chainReads}`,
+        `store bytes ${stores.map((s) => s.bytes).join(',')}; eth_call to DataRegistry ${chainReads}; ` +
+        `refused dials: ${dialErrors.length} ${[...new Set(dialErrors)].join(' | ').slice(0, 300)}`,
     );
     assert.equal(answer.outputs.aIsRicher, false, 'the call made during the flood returns the right result');
     assert.ok(
@@ -290,9 +306,12 @@ describe('attack: a non-member peer flooding a node', { timeout: 600_000 }, () =
     );
     for (const [i, s] of mpc.entries()) {
       assert.ok(s.reset, `MPC stream ${i} was reset`);
-      assert.ok(s.bytes < MPC_PUSH, `MPC stream ${i}: the node took ${s.bytes} bytes before resetting it`);
+      assert.ok(s.bytes < 8 * MiB, `MPC stream ${i}: the node took ${s.bytes} bytes before resetting it`);
     }
-    for (const [i, s] of stores.entries()) assert.ok(s.reset, `storage stream ${i} was reset`);
+    for (const [i, s] of stores.entries()) {
+      assert.ok(s.reset, `storage stream ${i} was reset`);
+      assert.ok(s.bytes < 8 * MiB, `storage stream ${i}: the node took ${s.bytes} bytes before resetting it`);
+    }
     assert.ok(chainReads <= 2, `${chainReads} eth_call to DataRegistry reached the chain during the flood`);
     for (const call of calls) {
       assert.ok(call.refused, 'mosaic_recoverData is refused on the public RPC');

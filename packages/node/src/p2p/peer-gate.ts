@@ -2,8 +2,8 @@
  * Who may open a stream on a Mosaic protocol (docs/security.md, "Unauthenticated peers"). Every Mosaic protocol
  * but the DHT is spoken between registered nodes only, so an inbound stream is admitted only when its remote peer
  * id is a registered node's, and only within that peer's stream rate; otherwise it is reset before a byte of it is
- * read. A peer that keeps opening refused streams is disconnected and its inbound connections are refused for a
- * while (the host's connection gater asks `isBanned`).
+ * read. A peer that is no registered node and keeps opening streams is disconnected and its inbound connections
+ * are refused for a while (the host's connection gater asks `isBanned`).
  *
  * The check is synchronous and local (the registered set is in memory): refusing a stream costs no chain call.
  */
@@ -21,7 +21,7 @@ export interface PeerGateOptions {
   /** Inbound Mosaic streams one peer may open at once, and per second after that (defaults 256 and 64). */
   streamBurst?: number;
   streamsPerSecond?: number;
-  /** Refused streams after which a peer is disconnected and banned (default 32 at once, 8 per second). */
+  /** Streams of an unregistered peer after which it is disconnected and banned (default 32 at once, 8 per second). */
   strikeBurst?: number;
   strikesPerSecond?: number;
   /** How long a banned peer's connections are refused (default 60 s). */
@@ -29,6 +29,7 @@ export interface PeerGateOptions {
 }
 
 const MAX_BANNED = 10_000;
+const NOT_REGISTERED = 'not a registered node';
 
 export class PeerGate {
   private readonly streams: TokenBuckets;
@@ -72,7 +73,7 @@ export class PeerGate {
 
   private refusal(connection: Connection): string | undefined {
     const peer = connection.remotePeer.toString();
-    if (!this.components.registered.has(peer)) return 'not a registered node';
+    if (!this.components.registered.has(peer)) return NOT_REGISTERED;
     if (!this.streams.take(peer)) return 'stream rate exceeded';
     return undefined;
   }
@@ -80,7 +81,8 @@ export class PeerGate {
   private strike(protocol: string, connection: Connection, reason: string): void {
     const peer = connection.remotePeer.toString();
     this.components.onRefused?.({ peer, protocol, reason });
-    if (this.strikes.take(peer)) return;
+    // A registered node over its rate only loses those streams: under load a busy committee member is no flooder.
+    if (reason !== NOT_REGISTERED || this.strikes.take(peer)) return;
     this.banned.set(peer, Date.now() + this.banMs);
     if (this.banned.size > MAX_BANNED) this.banned.delete(this.banned.keys().next().value as string);
     connection.abort(new Error(`peer banned for ${this.banMs} ms: ${reason}`));
