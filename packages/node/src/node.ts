@@ -268,10 +268,7 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   const registeredPeers = new RegisteredPeers({
     client: chain.public,
     nodeRegistry: chain.deployment.addresses.nodeRegistry,
-    fromBlock: maxBig(
-      0n,
-      (config.chain.fromBlock !== undefined ? BigInt(config.chain.fromBlock) : chain.deployment.blockNumber) - 16n,
-    ),
+    fromBlock: firstBlock(config, chain),
     maxBlockRange: config.chain.maxBlockRange,
     logger,
   });
@@ -345,11 +342,7 @@ async function startServices(
   const { config, logger, lifecycle, shutdown, chain, store, host, keys, membership, metrics } = parts;
   const rpc = new RpcRegistry();
   const chainEvents = new ChainEventFanout(logger);
-  const fromBlock =
-    config.chain.fromBlock !== undefined
-      ? BigInt(config.chain.fromBlock)
-      : // The deployment's block is its last transaction; its first events are a few blocks earlier.
-        maxBig(0n, chain.deployment.blockNumber - 16n);
+  const fromBlock = firstBlock(config, chain);
   const listener: ChainListener = new ChainListener({
     client: chain.public,
     addresses: chain.deployment.addresses,
@@ -529,6 +522,13 @@ async function passphraseFrom(config: NodeConfig): Promise<string | undefined> {
   }
   const fromEnv = process.env.MOSAIC_PASSPHRASE;
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** The first block whose events matter: the configured one, else a little before the deployment's block. */
+function firstBlock(config: NodeConfig, chain: ChainClients): bigint {
+  if (config.chain.fromBlock !== undefined) return BigInt(config.chain.fromBlock);
+  // The deployment's block is its last transaction; its first events are a few blocks earlier.
+  return maxBig(0n, chain.deployment.blockNumber - 16n);
 }
 
 function maxBig(a: bigint, b: bigint): bigint {
