@@ -1,13 +1,15 @@
 /**
  * The secret node: builds the parts and walks the seven lifecycle steps in order (docs/operator-guide.md):
  *
- *   1 start      keys (generated on first start), store, chain connection, libp2p host, MPC and code protocols
+ *   1 start      keys (generated on first start), store, chain connection, the registered nodes' peer ids, libp2p
+ *                host (Mosaic protocols for registered nodes only), MPC and code protocols
  *   2 bootstrap  dial the configured peers (retry with backoff; a bad address is reported, not fatal)
  *   3 discovery  keep at least discovery.minConnections peers, re-dial when they drop
  *   4 sync       for each secret contract whose current committee includes this node: fetch its code from
  *                DHT providers, check the hash against the chain, store it
  *   5 announce   DHT provide every code hash held
- *   6 services   chain listener (resumes from its cursor), JSON-RPC over HTTP + WebSocket, /metrics, /healthz
+ *   6 services   chain listener (resumes from its cursor), JSON-RPC over HTTP + WebSocket, /metrics, /healthz,
+ *                the operator listener (operator methods, bearer token)
  *   7 register   if configured: register keys, deposit, log in (idempotent)
  *
  * Steps 1 and 6 must succeed for the node to run; a failure in 4, 5 or 7 is recorded (mosaic_info shows it)
