@@ -6,7 +6,8 @@
  * accepting end checks that the session is open here and that the remote peer is the member for the index it
  * claims (`isMember`, which the chain registry will provide), and answers with its own handshake, which the
  * dialing end checks the same way. Anything else (unknown session, wrong peer, duplicate stream, malformed
- * bytes) resets the stream: frames of a refused peer never reach the party.
+ * bytes) resets the stream: frames of a refused peer never reach the party. Until the handshake is checked, a
+ * stream may carry the handshake's 37 bytes and nothing more (docs/security.md, "Unauthenticated peers").
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { type Transport, TransportClosedError } from '@mosaic/mpc';
