@@ -61,6 +61,7 @@ export { ConnectionKeeper } from './p2p/discovery.js';
 export { codeRecordKey, createHost, type Host, type HostOptions, MOSAIC_DHT_PROTOCOL } from './p2p/host.js';
 export { PROTOCOL as MPC_PROTOCOL } from './p2p/wire.js';
 export { RpcError, RpcErrorCode } from './rpc/errors.js';
+export { OPERATOR_TOKEN_FILE, readOperatorToken } from './rpc/operator-token.js';
 export {
   parseParams,
   type RpcContext,

@@ -1,13 +1,15 @@
 /**
  * The secret node: builds the parts and walks the seven lifecycle steps in order (docs/operator-guide.md):
  *
- *   1 start      keys (generated on first start), store, chain connection, libp2p host, MPC and code protocols
+ *   1 start      keys (generated on first start), store, chain connection, the registered nodes' peer ids, libp2p
+ *                host (Mosaic protocols for registered nodes only), MPC and code protocols
  *   2 bootstrap  dial the configured peers (retry with backoff; a bad address is reported, not fatal)
  *   3 discovery  keep at least discovery.minConnections peers, re-dial when they drop
  *   4 sync       for each secret contract whose current committee includes this node: fetch its code from
  *                DHT providers, check the hash against the chain, store it
  *   5 announce   DHT provide every code hash held
- *   6 services   chain listener (resumes from its cursor), JSON-RPC over HTTP + WebSocket, /metrics, /healthz
+ *   6 services   chain listener (resumes from its cursor), JSON-RPC over HTTP + WebSocket, /metrics, /healthz,
+ *                the operator listener (operator methods, bearer token)
  *   7 register   if configured: register keys, deposit, log in (idempotent)
  *
  * Steps 1 and 6 must succeed for the node to run; a failure in 4, 5 or 7 is recorded (mosaic_info shows it)
@@ -24,6 +26,7 @@ import { ChainEventFanout } from './chain/event-fanout.js';
 import type { AnyChainEvent } from './chain/events.js';
 import { ChainListener } from './chain/listener.js';
 import { ChainMembership } from './chain/membership.js';
+import { RegisteredPeers } from './chain/registered-peers.js';
 import { ensureRegistered, type RegistrationOutcome } from './chain/registration.js';
 import { SecretContractIndex } from './chain/secret-contracts.js';
 import type { NodeConfig } from './config/schema.js';
@@ -39,7 +42,9 @@ import { NodeMetrics } from './metrics/metrics.js';
 import { bootstrap } from './p2p/bootstrap.js';
 import { ConnectionKeeper } from './p2p/discovery.js';
 import { createHost, type Host } from './p2p/host.js';
+import { PeerGate } from './p2p/peer-gate.js';
 import { registerCoreMethods } from './rpc/methods.js';
+import { createOperatorToken, OPERATOR_TOKEN_FILE } from './rpc/operator-token.js';
 import { RpcRegistry } from './rpc/registry.js';
 import { RpcServer } from './rpc/server.js';
 import { CommitteeSessions, SessionBindings } from './sessions/committee-sessions.js';
@@ -82,6 +87,7 @@ interface BaseParts {
   chain: ChainClients;
   membership: ChainMembership;
   secretContracts: SecretContractIndex;
+  registeredPeers: RegisteredPeers;
   host: Host;
   metrics: NodeMetrics;
   streams: MpcStreams;
@@ -258,9 +264,26 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   const chain = await connectChain(config.chain, keys.operator);
   const membership = new ChainMembership(chain.contracts);
   const secretContracts = new SecretContractIndex(chain.contracts);
-  const host = await createHost({ privateKey: keys.libp2p, listen: config.listen });
-  shutdown.push(() => host.stop());
-  const metrics = new NodeMetrics(() => host.getPeers().length);
+  let host: Host | undefined;
+  const metrics = new NodeMetrics(() => host?.getPeers().length ?? 0);
+  // Only registered nodes may speak Mosaic's protocols to this node (docs/security.md, "Unauthenticated peers").
+  const registeredPeers = new RegisteredPeers({
+    client: chain.public,
+    nodeRegistry: chain.deployment.addresses.nodeRegistry,
+    fromBlock: firstBlock(config, chain),
+    maxBlockRange: config.chain.maxBlockRange,
+    logger,
+  });
+  await registeredPeers.start();
+  const gate = new PeerGate({
+    registered: registeredPeers,
+    onRefused: (refusal) => {
+      metrics.peerStreamsRefused.inc({ reason: refusal.reason });
+      logger.debug(refusal, 'peer stream refused');
+    },
+  });
+  host = await createHost({ privateKey: keys.libp2p, listen: config.listen, gate });
+  shutdown.push(() => host?.stop());
   const bindings = new SessionBindings({ committees: membership });
   const streams = new MpcStreams(host, {
     isMember: bindings.isMember,
@@ -278,7 +301,19 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   });
   await code.start();
   shutdown.push(() => code.stop());
-  const parts: BaseParts = { keys, store, chain, membership, secretContracts, host, metrics, streams, sessions, code };
+  const parts: BaseParts = {
+    keys,
+    store,
+    chain,
+    membership,
+    secretContracts,
+    registeredPeers,
+    host,
+    metrics,
+    streams,
+    sessions,
+    code,
+  };
   return {
     parts,
     summary: {
@@ -309,11 +344,7 @@ async function startServices(
   const { config, logger, lifecycle, shutdown, chain, store, host, keys, membership, metrics } = parts;
   const rpc = new RpcRegistry();
   const chainEvents = new ChainEventFanout(logger);
-  const fromBlock =
-    config.chain.fromBlock !== undefined
-      ? BigInt(config.chain.fromBlock)
-      : // The deployment's block is its last transaction; its first events are a few blocks earlier.
-        maxBig(0n, chain.deployment.blockNumber - 16n);
+  const fromBlock = firstBlock(config, chain);
   const listener: ChainListener = new ChainListener({
     client: chain.public,
     addresses: chain.deployment.addresses,
@@ -334,6 +365,7 @@ async function startServices(
     metrics.chainEvents.inc();
     chainEvents.emit(event);
   });
+  listener.on('nodeRegistry', 'NodeRegistered', (event) => parts.registeredPeers.note(event.args.peerId));
   let rpcServer: RpcServer | undefined;
   registerCoreMethods(rpc, {
     host,
@@ -373,33 +405,58 @@ async function startServices(
   chainEvents.add((event) => tasks.afterEvent(event));
   shutdown.push(() => tasks.stop());
   registerTaskMethods(rpc, { book, bundles: tasks.relay, results: tasks.results });
+  const health = () => ({
+    // Sync, announce and register may fail (and retry on the next start) without the node being unwell.
+    ok: store.isOpen && !lifecycle.steps().some((s) => s.status === 'failed' && ESSENTIAL.has(s.name)),
+    peers: host.getPeers().length,
+    listenerHeight: listener.height,
+    lifecycle: lifecycle.steps().map((s) => ({ name: s.name, status: s.status })),
+  });
   if (config.rpc.enabled) {
     rpcServer = new RpcServer({
       config: config.rpc,
       registry: rpc,
       logger,
       ...(config.metrics.enabled ? { metrics } : {}),
-      health: () => ({
-        // Sync, announce and register may fail (and retry on the next start) without the node being unwell.
-        ok: store.isOpen && !lifecycle.steps().some((s) => s.status === 'failed' && ESSENTIAL.has(s.name)),
-        peers: host.getPeers().length,
-        listenerHeight: listener.height,
-        lifecycle: lifecycle.steps().map((s) => ({ name: s.name, status: s.status })),
-      }),
+      health,
     });
   }
+  // Operator methods run on their own listener only, for whoever holds the token file (docs/json-rpc.md).
+  const operatorServer = config.operatorRpc.enabled
+    ? new RpcServer({
+        config: { ...config.rpc, host: config.operatorRpc.host, port: operatorPort(config) },
+        registry: rpc,
+        logger,
+        health,
+        scope: 'operator',
+        token: await createOperatorToken(operatorTokenFile(config)),
+      })
+    : undefined;
   const node = createNode({ ...parts, rpc, listener, tasks, rpcServer, chainEvents });
   await options.setup?.(node);
   await listener.start();
   shutdown.push(() => listener.stop());
-  let url: string | undefined;
-  if (rpcServer) {
-    const server = rpcServer;
+  const urls: { rpc?: string; operatorRpc?: string } = {};
+  for (const [name, server] of [
+    ['rpc', rpcServer],
+    ['operatorRpc', operatorServer],
+  ] as const) {
+    if (server === undefined) continue;
     const address = await server.listen();
     shutdown.push(() => server.close());
-    url = address.url;
+    urls[name] = address.url;
   }
-  return { node, summary: { rpc: url, listenerFrom: cursor, confirmations: config.chain.confirmations } };
+  return { node, summary: { ...urls, listenerFrom: cursor, confirmations: config.chain.confirmations } };
+}
+
+/** The operator listener's port: as configured, else the public port + 1 (any free port when that is 0). */
+function operatorPort(config: NodeConfig): number {
+  if (config.operatorRpc.port !== undefined) return config.operatorRpc.port;
+  return config.rpc.port === 0 ? 0 : config.rpc.port + 1;
+}
+
+function operatorTokenFile(config: NodeConfig): string {
+  return config.operatorRpc.tokenFile ?? join(config.dataDir, OPERATOR_TOKEN_FILE);
 }
 
 /**
@@ -467,6 +524,13 @@ async function passphraseFrom(config: NodeConfig): Promise<string | undefined> {
   }
   const fromEnv = process.env.MOSAIC_PASSPHRASE;
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** The first block whose events matter: the configured one, else a little before the deployment's block. */
+function firstBlock(config: NodeConfig, chain: ChainClients): bigint {
+  if (config.chain.fromBlock !== undefined) return BigInt(config.chain.fromBlock);
+  // The deployment's block is its last transaction; its first events are a few blocks earlier.
+  return maxBig(0n, chain.deployment.blockNumber - 16n);
 }
 
 function maxBig(a: bigint, b: bigint): bigint {

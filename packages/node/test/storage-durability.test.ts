@@ -6,6 +6,7 @@
 import '../src/shim.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MosaicClient } from '@mosaic/client';
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
@@ -17,6 +18,7 @@ import { type NodeProcess, rpc } from '../src/devnet/index.js';
 import type { TestLedger } from '../src/devnet/ledger.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
 import { loadOrCreateKeys } from '../src/keys/keystore.js';
+import { OPERATOR_TOKEN_FILE, readOperatorToken } from '../src/rpc/operator-token.js';
 import { ShareStore } from '../src/storage/share-store.js';
 
 const N = 3;
@@ -128,11 +130,11 @@ describe('stored data across epochs and lost disks (six nodes, committee (3, 1))
     const seats = committee.map((o) => operators.indexOf(o));
     const lost = seats.find((i) => i !== gateway && i !== 0) ?? seats[0]!;
     // A node outside the committee has no seat to recover.
-    await assert.rejects(rpc(nodes[gateway]!.rpcUrl(), 'mosaic_recoverData', { pointer, n: N, t: T }), /no epoch/);
+    await assert.rejects(recoverData(gateway), /no epoch/);
     await nodes[lost]!.kill('SIGTERM');
     await wipeShares(network.dataDirs[lost]!);
     nodes[lost] = await restart(lost);
-    const recovered = (await rpc(nodes[lost]!.rpcUrl(), 'mosaic_recoverData', { pointer, n: N, t: T })) as {
+    const recovered = (await recoverData(lost)) as {
       member: number;
       helpers: number[];
     };
@@ -174,6 +176,12 @@ describe('stored data across epochs and lost disks (six nodes, committee (3, 1))
       nodes[i] = await restart(i);
     }
   });
+
+  /** mosaic_recoverData on node `index`'s operator listener, with the token from its data directory. */
+  async function recoverData(index: number): Promise<unknown> {
+    const token = await readOperatorToken(join(network.dataDirs[index]!, OPERATOR_TOKEN_FILE));
+    return rpc(nodes[index]!.operatorRpcUrl(), 'mosaic_recoverData', { pointer, n: N, t: T }, { token });
+  }
 
   async function restart(index: number): Promise<NodeProcess> {
     const node = await network.restartNode(index, { seenBy: index === gateway ? undefined : gateway });

@@ -1,9 +1,10 @@
 /**
- * `mosaic data store|load|grant|revoke|ls`: private data in the network (docs/storage.md). The data is
+ * `mosaic data store|load|grant|revoke|ls|recover`: private data in the network (docs/storage.md). The data is
  * secret-shared to the pointer's storage committee; the chain holds only the pointer (SHA-256 of the salted
  * payload), its owner, type and size, and who may use it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type DataValue, MosaicClient } from '@mosaic/client';
 import { nodeAead, nodeX25519 } from '@mosaic/node';
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ import {
   resolveAccount,
   resolveNetwork,
 } from '../cli/connection.js';
-import { usageError } from '../cli/errors.js';
+import { nodeUnreachable, usageError } from '../cli/errors.js';
 import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
 import { action, type RunContext } from '../cli/run.js';
 
@@ -33,6 +34,7 @@ Examples:
   $ mosaic data load 0x5f2c…e1 --out location.csv           (as the owner or a granted service)
   $ mosaic data revoke 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --types 3
   $ mosaic data ls --json
+  $ mosaic data recover 0x5f2c…e1 --data-dir ./node-1 --n 5 --t 2   (on the node's machine, after a lost disk)
 
 ${EXIT_CODE_HELP}`;
 
@@ -163,6 +165,43 @@ export function register(program: Command): void {
     }),
   );
 
+  const recover = data
+    .command('recover')
+    .description("rebuild a node's lost shares of a pointer from t + 1 other members (run by the node's operator)")
+    .argument('<pointer>', 'the data pointer (0x + 64 hex digits)')
+    .requiredOption('-d, --data-dir <dir>', "the node's data directory (its operator token file is read there)")
+    .option('--operator-rpc <url>', "the node's operator JSON-RPC URL", 'http://127.0.0.1:7546')
+    .option('--token-file <file>', 'the operator token file (default <data-dir>/operator-rpc.token)')
+    .option('--n <count>', 'storage committee size (default 5)')
+    .option('--t <count>', 'storage threshold (default 2)')
+    .option('--json', 'print JSON');
+  recover.action(
+    action(
+      async (
+        context: RunContext,
+        pointer: string,
+        flags: { dataDir: string; operatorRpc: string; tokenFile?: string; n?: string; t?: string; json?: boolean },
+      ) => {
+        if (!/^0x[0-9a-fA-F]{64}$/.test(pointer)) throw usageError('pointer must be 0x followed by 64 hex digits');
+        const { OPERATOR_TOKEN_FILE, readOperatorToken } = await import('@mosaic/node');
+        const token = await readOperatorToken(flags.tokenFile ?? join(flags.dataDir, OPERATOR_TOKEN_FILE)).catch(
+          (error: Error) => fail(error.message),
+        );
+        context.out.progress('asking the other members to help this node recover its shares');
+        const result = (await operatorCall(flags.operatorRpc, token, 'mosaic_recoverData', {
+          pointer,
+          n: 5,
+          t: 2,
+          ...committee(flags),
+        })) as { epoch: string; member: number; helpers: number[] };
+        context.out.result({ pointer, ...result }, [
+          `recovered member ${result.member} of the committee of epoch ${BigInt(result.epoch)}`,
+          `helpers   ${result.helpers.join(', ')}`,
+        ]);
+      },
+    ),
+  );
+
   const ls = data
     .command('ls')
     .description('list the data you (or --owner) stored, from the chain')
@@ -213,7 +252,7 @@ async function connect(context: RunContext, flags: DataFlags): Promise<MosaicCli
   });
 }
 
-function committee(flags: DataFlags): { n?: number; t?: number } {
+function committee(flags: { n?: string; t?: string }): { n?: number; t?: number } {
   return {
     ...(flags.n !== undefined ? { n: integer(flags.n, '--n', 3, 64) } : {}),
     ...(flags.t !== undefined ? { t: integer(flags.t, '--t', 1, 31) } : {}),
@@ -242,4 +281,30 @@ function fail(message: string): never {
 
 function bigints(_key: string, value: unknown) {
   return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/**
+ * One call to a node's operator listener, with its bearer token (docs/json-rpc.md, "Operator listener"); an
+ * error answer is the node's message.
+ */
+async function operatorCall(url: string, token: string, method: string, params: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      signal: AbortSignal.timeout(120_000),
+    });
+  } catch (error) {
+    throw nodeUnreachable(url, (error as Error).message);
+  }
+  if (response.status === 401)
+    fail(`the operator listener at ${url} refused the token (the node writes a new one at every start)`);
+  const body = (await response.json().catch(() => undefined)) as
+    | { result?: unknown; error?: { code: number; message: string } }
+    | undefined;
+  if (body === undefined) fail(`${url} answered HTTP ${response.status} without JSON`);
+  if (body.error) fail(`${method}: ${body.error.message} (${body.error.code})`);
+  return body.result;
 }

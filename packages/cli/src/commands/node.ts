@@ -23,6 +23,12 @@ export function register(program: Command): void {
     .option('--confirmations <n>', 'blocks before acting on an event', integer('--confirmations'))
     .option('--rpc-host <host>', 'JSON-RPC host')
     .option('--rpc-port <port>', 'JSON-RPC port (0: any free port)', integer('--rpc-port'))
+    .option('--operator-rpc-host <host>', 'operator JSON-RPC host (default 127.0.0.1)')
+    .option(
+      '--operator-rpc-port <port>',
+      'operator JSON-RPC port (default the JSON-RPC port + 1; 0: any free port)',
+      integer('--operator-rpc-port'),
+    )
     .option('--min-connections <n>', 'peers to keep at least', integer('--min-connections'))
     .option('--register', 'register keys, deposit and log in on chain when not done yet')
     .option('--deposit <amount>', 'stake to hold, in MOS smallest units')
@@ -31,8 +37,11 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: MOSAIC_DATA_DIR, MOSAIC_LISTEN, MOSAIC_BOOTSTRAP, MOSAIC_CHAIN_RPC_URL, MOSAIC_DEPLOYMENT_FILE,\n' +
-        'MOSAIC_CONFIRMATIONS, MOSAIC_RPC_HOST, MOSAIC_RPC_PORT, MOSAIC_MIN_CONNECTIONS, MOSAIC_REGISTER, MOSAIC_DEPOSIT,\n' +
-        'MOSAIC_LOG_LEVEL, MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.\n\n' +
+        'MOSAIC_CONFIRMATIONS, MOSAIC_RPC_HOST, MOSAIC_RPC_PORT, MOSAIC_OPERATOR_RPC_HOST, MOSAIC_OPERATOR_RPC_PORT,\n' +
+        'MOSAIC_OPERATOR_TOKEN_FILE, MOSAIC_MIN_CONNECTIONS, MOSAIC_REGISTER, MOSAIC_DEPOSIT, MOSAIC_LOG_LEVEL,\n' +
+        'MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.\n\n' +
+        'Operator methods (mosaic_recoverData) are served on the operator listener only, with the bearer token the\n' +
+        'node writes at every start to <data-dir>/operator-rpc.token (mode 0600).\n\n' +
         'Example:\n  $ mosaic node --data-dir ./node-1 --chain-rpc http://127.0.0.1:8545 --deployment deployments/31337.json --register\n\n' +
         EXIT_CODE_HELP,
     )

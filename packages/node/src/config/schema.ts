@@ -84,6 +84,16 @@ export const rpcConfigSchema = z.strictObject({
   maxConnections: z.number().int().min(1).max(100_000).default(256),
 });
 
+/** The operator listener: operator methods (e.g. mosaic_recoverData), authenticated with a bearer token. */
+export const operatorRpcConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Default: the public port + 1, or any free port when the public port is 0. */
+  port: port.optional(),
+  /** Where the node writes its token at every start (mode 0600); default `<dataDir>/operator-rpc.token`. */
+  tokenFile: z.string().min(1).optional(),
+});
+
 export const nodeConfigSchema = z.strictObject({
   /** Keys, store and everything else this node persists. */
   dataDir: z.string().min(1),
@@ -93,6 +103,7 @@ export const nodeConfigSchema = z.strictObject({
   bootstrap: z.array(z.string()).default([]),
   chain: chainConfigSchema,
   rpc: rpcConfigSchema.prefault({}),
+  operatorRpc: operatorRpcConfigSchema.prefault({}),
   metrics: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   discovery: z
     .strictObject({
@@ -152,3 +163,4 @@ export type NodeConfig = z.output<typeof nodeConfigSchema>;
 export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
 export type ChainConfig = z.output<typeof chainConfigSchema>;
 export type RpcConfig = z.output<typeof rpcConfigSchema>;
+export type OperatorRpcConfig = z.output<typeof operatorRpcConfigSchema>;

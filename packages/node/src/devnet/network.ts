@@ -36,6 +36,8 @@ export interface LocalNetworkOptions {
   epochLength?: bigint;
   logLevel?: string;
   config?: Record<string, unknown>;
+  /** The chain URL the nodes use, from anvil's (e.g. a proxy that counts their requests); default anvil's. */
+  nodeChainRpc?: (ledgerUrl: string) => string | Promise<string>;
 }
 
 const MILESTONE = /handover|receipt batch|task failed|not delivered|skipped|refund/;
@@ -48,6 +50,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const count = options.count ?? 5;
   const logLevel = options.logLevel ?? process.env.MOSAIC_E2E_LOG_LEVEL;
   const ledger = await startLedger(options.epochLength ?? 5n);
+  let chainRpc = ledger.url;
   const nodes: NodeProcess[] = [];
   const dataDirs: string[] = [];
   const scratch: string[] = [];
@@ -55,7 +58,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   let bootstrap: string | undefined;
   const nodeArgs = (dataDir: string, bootstrapFrom: string | undefined): string[] => [
     ...(configFile ? ['--config', configFile] : []),
-    ...localNodeArgs({ dataDir, chainRpc: ledger.url, deploymentFile: ledger.deploymentFile }),
+    ...localNodeArgs({ dataDir, chainRpc, deploymentFile: ledger.deploymentFile }),
     '--register',
     // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
     ...(logLevel ? ['--log-level', logLevel] : []),
@@ -143,6 +146,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     },
   };
   try {
+    if (options.nodeChainRpc) chainRpc = await options.nodeChainRpc(ledger.url);
     if (options.config) {
       const dir = await mkdtemp(join(tmpdir(), 'mosaic-net-config-'));
       scratch.push(dir);

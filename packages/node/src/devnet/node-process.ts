@@ -17,6 +17,8 @@ export interface NodeProcess {
   /** Resolves with the first log line matching, or rejects after timeoutMs / on exit. */
   waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
   rpcUrl(): string;
+  /** The operator listener's URL (its methods need the token in the node's data directory). */
+  operatorRpcUrl(): string;
   /** Sends `signal` (default SIGTERM), then SIGKILL when the node has not exited in time; resolves with its code. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -111,6 +113,12 @@ export function startNodeProcess(
     });
   });
   const stopTimeoutMs = options.stopTimeoutMs ?? (execArgs.length > 0 ? 60_000 : 10_000);
+  const listenerUrl = (name: 'rpc' | 'operatorRpc'): string => {
+    const step = logs.find((l) => l.name === 'services' && l.status === 'done');
+    const url = (step?.detail as Record<string, string | undefined> | undefined)?.[name];
+    if (!url) throw new Error(`the node has not started its ${name} listener`);
+    return url;
+  };
   return {
     child,
     logs,
@@ -141,10 +149,10 @@ export function startNodeProcess(
       });
     },
     rpcUrl() {
-      const step = logs.find((l) => l.name === 'services' && l.status === 'done');
-      const url = (step?.detail as { rpc?: string } | undefined)?.rpc;
-      if (!url) throw new Error('the node has not started its RPC server');
-      return url;
+      return listenerUrl('rpc');
+    },
+    operatorRpcUrl() {
+      return listenerUrl('operatorRpc');
     },
     async kill(signal = 'SIGTERM') {
       if (exitCode !== undefined) return exitCode;

@@ -17,6 +17,8 @@ export interface NodeFlags {
   confirmations?: number;
   rpcHost?: string;
   rpcPort?: number;
+  operatorRpcHost?: string;
+  operatorRpcPort?: number;
   minConnections?: number;
   register?: boolean;
   deposit?: string;
@@ -32,6 +34,7 @@ export function configFromFlags(flags: NodeFlags): Record<string, unknown> {
     bootstrap: flags.bootstrap,
     chain: { rpcUrl: flags.chainRpc, deploymentFile: flags.deployment, confirmations: flags.confirmations },
     rpc: { host: flags.rpcHost, port: flags.rpcPort },
+    operatorRpc: { host: flags.operatorRpcHost, port: flags.operatorRpcPort },
     discovery: { minConnections: flags.minConnections },
     register: { enabled: flags.register, deposit: flags.deposit },
     keys: { passphraseFile: flags.passphraseFile },

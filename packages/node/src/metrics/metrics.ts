@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of one node, in a registry of its own (several nodes in one process must not share
- * counters): peers, RPC requests by method and code, the listener's height, MPC bytes, and Node's process
+ * counters): peers, RPC requests by method and code, the listener's height, MPC bytes, refused peer streams, and Node's process
  * metrics. Method labels are the registered names only ("unknown"/"invalid" otherwise), so that random
  * method names cannot grow the label set.
  */
@@ -14,6 +14,7 @@ export class NodeMetrics {
   readonly chainHead: Gauge;
   readonly mpcBytes: Counter<'direction'>;
   readonly chainEvents: Counter;
+  readonly peerStreamsRefused: Counter<'reason'>;
 
   constructor(peerCount: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mosaic_' });
@@ -50,6 +51,12 @@ export class NodeMetrics {
     this.chainEvents = new Counter({
       name: 'mosaic_chain_events_total',
       help: 'Chain events delivered to subscribers',
+      registers: [this.registry],
+    });
+    this.peerStreamsRefused = new Counter({
+      name: 'mosaic_peer_streams_refused_total',
+      help: 'Inbound Mosaic streams reset unread: not a registered node, or over its stream rate',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
   }

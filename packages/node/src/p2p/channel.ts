@@ -10,11 +10,13 @@
  *   response                 u32le id, u8 status (1 ok, 2 error), payload (an error's UTF-8 message, <= 200 bytes)
  * Ids are the opener's; responses may come in any order. A peer that breaks the format gets its stream reset;
  * requests time out on their own, and a lost stream fails its pending requests (the next request opens anew).
+ * A peer over its request rate gets errors, not answers, until it slows down.
  */
 import type { PeerId, Stream } from '@libp2p/interface';
 import type { Logger } from 'pino';
 import type { Host } from './host.js';
 import { RemoteError } from './request-response.js';
+import { TokenBuckets } from './token-buckets.js';
 import { lengthPrefixed, MessageDecoder, WireError } from './wire.js';
 
 const VERSION = 1;
@@ -27,6 +29,11 @@ export interface ChannelServeOptions {
   maxRequestBytes: number;
   /** Requests of one stream handled at once; more is a protocol violation (the stream is reset). */
   maxInFlight?: number;
+  /**
+   * Requests one peer may make per second on this protocol after a burst of four times as many (default 512):
+   * beyond, a request is answered with an error and its handler does not run (so no check, no chain read).
+   */
+  requestsPerSecond?: number;
   logger: Logger;
 }
 
@@ -38,6 +45,8 @@ export async function serveChannel(
   options: ChannelServeOptions,
 ): Promise<() => Promise<void>> {
   const maxInFlight = options.maxInFlight ?? 256;
+  const rate = options.requestsPerSecond ?? 512;
+  const requests = new TokenBuckets({ capacity: 4 * rate, refillPerSecond: rate });
   await host.handle(
     protocol,
     (stream, connection) => {
@@ -71,7 +80,8 @@ export async function serveChannel(
           if (message.length < 4) return fail(new WireError('request frame shorter than its id'));
           if (++inFlight > maxInFlight) return fail(new WireError(`more than ${maxInFlight} requests in flight`));
           const id = message.subarray(0, 4);
-          void answer(handler, message.subarray(4), peer).then((reply) => {
+          const run = requests.take(peer.toString()) ? handler : rateExceeded;
+          void answer(run, message.subarray(4), peer).then((reply) => {
             inFlight--;
             const frame = new Uint8Array(5 + reply.body.length);
             frame.set(id, 0);
@@ -82,7 +92,8 @@ export async function serveChannel(
         }
       });
     },
-    { maxInboundStreams: 64 },
+    // One long-lived stream per peer is the design; a few more cover a stream being replaced after a loss.
+    { maxInboundStreams: 8 },
   );
   return () => host.unhandle(protocol);
 }
@@ -99,6 +110,10 @@ async function answer(
     const message = error instanceof RemoteError ? error.message : 'the request failed at the peer';
     return { status: ERROR, body: new TextEncoder().encode(message.slice(0, MAX_ERROR_MESSAGE)) };
   }
+}
+
+async function rateExceeded(): Promise<Uint8Array> {
+  throw new RemoteError('request rate exceeded: slow down');
 }
 
 /** Closes a stream, or resets it when it cannot close; never throws (a peer may be gone already). */

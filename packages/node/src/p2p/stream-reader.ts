@@ -20,8 +20,10 @@ export class StreamReader {
     maxBytes: number,
     /** Messages allowed to wait behind the handshake before `forward()` (beyond: a protocol violation). */
     private readonly maxHeld: number,
+    /** Largest handshake (default `maxBytes`): a longer one resets the stream before it is read. */
+    maxHandshakeBytes = maxBytes,
   ) {
-    this.decoder = new MessageDecoder(maxBytes);
+    this.decoder = new MessageDecoder(maxBytes, maxHandshakeBytes);
     // A rejected handshake that nobody awaits any more must not become an unhandled rejection.
     this.handshake?.promise.catch(() => {});
     stream.addEventListener('message', (event) => {

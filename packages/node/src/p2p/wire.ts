@@ -61,15 +61,21 @@ export function lengthPrefixed(message: Uint8Array): Uint8ArrayList {
 
 /**
  * Splits incoming chunks into messages. A message's buffer is allocated once its length is known (and
- * checked), then filled from the chunks, so a large frame costs one copy.
+ * checked), then filled from the chunks, so a large frame costs one copy. The first message may have a
+ * tighter limit of its own (`maxFirstBytes`, a handshake's size): a peer cannot make the node allocate or read
+ * more than that before its handshake has been checked.
  */
 export class MessageDecoder {
   private readonly prefix = new Uint8Array(4);
   private prefixFill = 0;
   private body: Uint8Array | undefined;
   private bodyFill = 0;
+  private decoded = 0;
 
-  constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
+  constructor(
+    private readonly maxBytes = MAX_MESSAGE_BYTES,
+    private readonly maxFirstBytes = maxBytes,
+  ) {}
 
   /** Feeds one chunk; returns the messages it completed. Throws WireError on a bad length. */
   push(chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
@@ -85,8 +91,9 @@ export class MessageDecoder {
           at += take;
           if (this.prefixFill < 4) break;
           const length = new DataView(this.prefix.buffer).getUint32(0, true);
-          if (length < 1 || length > this.maxBytes) {
-            throw new WireError(`message length ${length} is outside 1..${this.maxBytes}`);
+          const max = this.decoded === 0 ? this.maxFirstBytes : this.maxBytes;
+          if (length < 1 || length > max) {
+            throw new WireError(`message length ${length} is outside 1..${max}`);
           }
           this.body = new Uint8Array(length);
           this.bodyFill = 0;
@@ -99,6 +106,7 @@ export class MessageDecoder {
         if (this.bodyFill === this.body.length) {
           out.push(this.body);
           this.body = undefined;
+          this.decoded++;
         }
       }
     }

@@ -14,12 +14,14 @@ import {
 } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RpcError, RpcErrorCode } from './errors.js';
-import { parseParams, type RpcContext, type RpcMethod, type RpcRegistry } from './registry.js';
+import { parseParams, type RpcAccess, type RpcContext, type RpcMethod, type RpcRegistry } from './registry.js';
 
 export type Response = JSONRPCResponse | JSONRPCResponse[] | null;
 
 export interface DispatcherOptions {
   maxBatch: number;
+  /** 'public' answers operator methods with OperatorOnly, unrun; 'operator' runs every method (default public). */
+  scope?: RpcAccess;
   logger: Logger;
   /** Called for every answered request, with the method (or "invalid") and the error code (0 when ok). */
   onRequest?: (method: string, code: number) => void;
@@ -81,6 +83,16 @@ export class Dispatcher {
   }
 
   private add(method: RpcMethod): void {
+    if (method.access === 'operator' && (this.options.scope ?? 'public') === 'public') {
+      // Refused before its params are even parsed: the public listener never runs an operator method.
+      this.server.addMethod(method.name, () => {
+        throw new RpcError(
+          RpcErrorCode.OperatorOnly,
+          `${method.name} is an operator method: call it on the node's operator listener, with its token`,
+        );
+      });
+      return;
+    }
     this.server.addMethod(method.name, (raw, context) =>
       method.handler(parseParams(method.params, raw, method.positional), context),
     );

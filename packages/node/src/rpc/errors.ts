@@ -26,6 +26,8 @@ export const RpcErrorCode = {
   SubscriptionError: -32006,
   /** Too many requests in one batch. */
   BatchTooLarge: -32007,
+  /** An operator method called on the public listener: it is served on the operator listener only. */
+  OperatorOnly: -32008,
 } as const;
 
 export class RpcError extends JSONRPCErrorException {

@@ -39,9 +39,14 @@ export interface SubscriptionHost {
   unsubscribe(id: string): boolean;
 }
 
+/** Who may call a method: anyone on the public listener, or the operator on its authenticated listener only. */
+export type RpcAccess = 'public' | 'operator';
+
 export interface RpcMethod<S extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   name: string;
   description?: string;
+  /** Default 'public'. */
+  access?: RpcAccess;
   params: S;
   /** Names of the params, in order, for calls that pass an array. */
   positional?: readonly string[];

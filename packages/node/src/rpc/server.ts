@@ -1,6 +1,8 @@
 /**
  * One port, one node:http server: JSON-RPC 2.0 over HTTP POST and over WebSocket (ws, on upgrade),
- * `GET /metrics` (Prometheus) and `GET /healthz`.
+ * `GET /metrics` (Prometheus) and `GET /healthz`. A node runs two: the public listener, which answers operator
+ * methods with an error and never runs them, and the operator listener (127.0.0.1 by default), which runs every
+ * method but answers only requests that carry its bearer token (HTTP 401 otherwise, before the body is read).
  *
  * Limits, so that no client can make the node fall over: a request body (or WebSocket message) above
  * `maxRequestBytes` gets HTTP 413 (WebSocket: close 1009, done by ws's maxPayload); batches above
@@ -20,7 +22,8 @@ import type { RpcConfig } from '../config/schema.js';
 import type { NodeMetrics } from '../metrics/metrics.js';
 import { Dispatcher, type Response } from './dispatcher.js';
 import { RpcError, RpcErrorCode } from './errors.js';
-import type { RpcContext, RpcRegistry, SubscriptionHost, SubscriptionSink } from './registry.js';
+import { bearerMatches } from './operator-token.js';
+import type { RpcAccess, RpcContext, RpcRegistry, SubscriptionHost, SubscriptionSink } from './registry.js';
 
 /** Most bytes waiting to go out to one WebSocket client before it is considered stuck. */
 const MAX_WS_BUFFERED = 8 << 20;
@@ -33,6 +36,10 @@ export interface RpcServerOptions {
   metrics?: NodeMetrics;
   /** The body of /healthz; `ok: false` answers 503. */
   health: () => { ok: boolean; [key: string]: unknown };
+  /** 'operator': every method runs, for requests with `token` only (default 'public'). */
+  scope?: RpcAccess;
+  /** The bearer token every request must carry (the operator listener's). */
+  token?: string;
 }
 
 export class RpcServer {
@@ -46,6 +53,7 @@ export class RpcServer {
     const { config } = options;
     this.dispatcher = new Dispatcher(options.registry, {
       maxBatch: config.maxBatch,
+      scope: options.scope ?? 'public',
       logger: options.logger,
       onRequest: (method, code) => options.metrics?.rpcRequests.inc({ method, code: String(code) }),
     });
@@ -66,6 +74,10 @@ export class RpcServer {
     this.http.maxHeadersCount = 64;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxRequestBytes });
     this.http.on('upgrade', (request, socket, head) => {
+      if (!this.authorized(request)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        return;
+      }
       if (this.connections.size >= config.maxConnections) {
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
         return;
@@ -105,7 +117,19 @@ export class RpcServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
+  /** Whether the request may be answered: always on the public listener, with the token on the operator one. */
+  private authorized(request: IncomingMessage): boolean {
+    const { token } = this.options;
+    return token === undefined || bearerMatches(request.headers.authorization, token);
+  }
+
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!this.authorized(request)) {
+      request.resume();
+      response.setHeader('www-authenticate', 'Bearer');
+      response.setHeader('connection', 'close');
+      return send(response, 401, 'text/plain', 'the operator listener needs its bearer token\n');
+    }
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/healthz') {
       const health = this.options.health();

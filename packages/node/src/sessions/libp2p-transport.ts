@@ -6,7 +6,8 @@
  * accepting end checks that the session is open here and that the remote peer is the member for the index it
  * claims (`isMember`, which the chain registry will provide), and answers with its own handshake, which the
  * dialing end checks the same way. Anything else (unknown session, wrong peer, duplicate stream, malformed
- * bytes) resets the stream: frames of a refused peer never reach the party.
+ * bytes) resets the stream: frames of a refused peer never reach the party. Until the handshake is checked, a
+ * stream may carry the handshake's 37 bytes and nothing more (docs/security.md, "Unauthenticated peers").
  */
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { type Transport, TransportClosedError } from '@mosaic/mpc';
@@ -14,6 +15,7 @@ import { StreamReader } from '../p2p/stream-reader.js';
 import {
   decodeHandshake,
   encodeHandshake,
+  HANDSHAKE_BYTES,
   type Handshake,
   lengthPrefixed,
   MAX_MESSAGE_BYTES,
@@ -60,12 +62,17 @@ export interface SessionOptions {
 
 const MAX_REFUSALS_KEPT = 100;
 const MAX_WAITING_INBOUND = 64;
+/** Inbound streams of one peer waiting for their sessions: one peer cannot take every waiting place. */
+const MAX_WAITING_PER_PEER = 8;
+/** Unread bytes a stream may buffer before its handshake is checked: the handshake and little more. */
+const PRE_HANDSHAKE_READ_BUFFER = 4096;
 
 export class MpcStreams {
   private readonly sessions = new Map<string, Session>();
   /** Inbound streams waiting for their session to open here, by session key. */
   private readonly waiting = new Map<string, Set<() => void>>();
   private waitingCount = 0;
+  private readonly waitingByPeer = new Map<string, number>();
   /** The most recent refusals, for tests and diagnostics. */
   readonly refusals: Refusal[] = [];
   readonly isMember: IsMember;
@@ -125,9 +132,10 @@ export class MpcStreams {
 
   private async accept(stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer;
-    // Both ends may hold a frame or two before the handshake is answered: the dialer must wait for it.
-    const reader = new StreamReader(stream, MAX_MESSAGE_BYTES, 0);
-    prepare(stream);
+    // Until its handshake is checked, a stream may carry the handshake only (the dialer waits for the answer
+    // before it sends a frame): a longer first message resets it before it is read.
+    stream.maxReadBufferLength = PRE_HANDSHAKE_READ_BUFFER;
+    const reader = new StreamReader(stream, MAX_MESSAGE_BYTES, 0, HANDSHAKE_BYTES);
     let hello: Handshake;
     try {
       hello = decodeHandshake(await reader.first(this.handshakeTimeoutMs));
@@ -136,7 +144,7 @@ export class MpcStreams {
       return;
     }
     const key = sessionKey(hello.sessionId);
-    const session = this.sessions.get(key) ?? (await this.waitForSession(key));
+    const session = this.sessions.get(key) ?? (await this.waitForSession(key, peer.toString()));
     if (session === undefined) {
       this.refuse(reader, peer, `unknown session ${key}`, hello.party);
       return;
@@ -144,9 +152,13 @@ export class MpcStreams {
     await session.acceptInbound(reader, peer, hello.party);
   }
 
-  private waitForSession(key: string): Promise<Session | undefined> {
-    if (this.waitingCount >= MAX_WAITING_INBOUND || !this.started) return Promise.resolve(undefined);
+  private waitForSession(key: string, peer: string): Promise<Session | undefined> {
+    const byPeer = this.waitingByPeer.get(peer) ?? 0;
+    if (this.waitingCount >= MAX_WAITING_INBOUND || byPeer >= MAX_WAITING_PER_PEER || !this.started) {
+      return Promise.resolve(undefined);
+    }
     this.waitingCount++;
+    this.waitingByPeer.set(peer, byPeer + 1);
     return new Promise((resolve) => {
       let wakers = this.waiting.get(key);
       if (!wakers) {
@@ -156,6 +168,9 @@ export class MpcStreams {
       const wake = (): void => {
         clearTimeout(timer);
         this.waitingCount--;
+        const left = (this.waitingByPeer.get(peer) ?? 1) - 1;
+        if (left > 0) this.waitingByPeer.set(peer, left);
+        else this.waitingByPeer.delete(peer);
         wakers.delete(wake);
         if (wakers.size === 0) this.waiting.delete(key);
         resolve(this.sessions.get(key));
@@ -256,6 +271,7 @@ class Session implements Transport {
     }
     const link = this.links[party];
     if (this.closed || link.isOpen || link.failed) return refuse(`party ${party} already has a stream or failed`);
+    prepare(reader.stream);
     try {
       reader.stream.send(lengthPrefixed(encodeHandshake({ sessionId: this.sessionId, party: this.self })));
     } catch (error) {
@@ -286,7 +302,7 @@ class Session implements Transport {
         const stream = await this.service.node.dialProtocol(peer, PROTOCOL, { signal });
         prepare(stream);
         // The accepting end may send frames right behind its handshake, before ours is checked.
-        reader = new StreamReader(stream, MAX_MESSAGE_BYTES, 1 << 16);
+        reader = new StreamReader(stream, MAX_MESSAGE_BYTES, 1 << 16, HANDSHAKE_BYTES);
         stream.send(lengthPrefixed(encodeHandshake({ sessionId: this.sessionId, party: this.self })));
         const reply = decodeHandshake(await reader.first(this.service.handshakeTimeoutMs));
         if (!equalBytes(reply.sessionId, this.sessionId) || reply.party !== party) {

@@ -128,6 +128,8 @@ export const loadData = {
 
 export const recoverData = {
   name: 'mosaic_recoverData',
+  /** Only the node's operator calls it: the node serves it on its authenticated operator listener only. */
+  access: 'operator',
   positional: [],
   params: z.strictObject({
     pointer: hex32,
