@@ -258,7 +258,7 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   const chain = await connectChain(config.chain, keys.operator);
   const membership = new ChainMembership(chain.contracts);
   const secretContracts = new SecretContractIndex(chain.contracts);
-  const host = await createHost({ privateKey: keys.libp2p, listen: config.listen });
+  const host = await createHost({ privateKey: keys.libp2p, listen: config.listen, announce: config.announce });
   shutdown.push(() => host.stop());
   const metrics = new NodeMetrics(() => host.getPeers().length);
   const bindings = new SessionBindings({ committees: membership });
