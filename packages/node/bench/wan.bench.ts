@@ -80,7 +80,7 @@ export async function run(record: Record): Promise<void> {
     const far = median(await calls(CALLS));
     record({ name: 'e2e.wan0.call.p50', value: Math.round(near), unit: 'ms' });
     record({ name: 'e2e.wan50.call.p50', value: Math.round(far), unit: 'ms' });
-    record({ name: 'e2e.wan50.roundTrips', value: Math.round((far - near) / RTT_MS), unit: 'round trips' });
+    record({ name: 'e2e.wan50.roundTrips', value: Math.round(((far - near) / RTT_MS) * 10) / 10, unit: 'round trips' });
     record({ name: 'e2e.wan50.mpc.rounds', value: costOf(compiled, 'compare').rounds, unit: 'rounds' });
     await client.close();
   } finally {
