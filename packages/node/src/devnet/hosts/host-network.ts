@@ -33,6 +33,8 @@ export interface WanLink {
 
 export interface HostNetworkOptions extends Omit<LocalNetworkOptions, 'placeNode'> {
   link?: Partial<WanLink>;
+  /** The link between every host and the chain (default none: a nearby Ethereum endpoint). */
+  chainLink?: Partial<WanLink>;
   /** Seeds every relay's jitter and loss (relay i takes seed + i); print it to replay a run. */
   seed?: number;
 }
@@ -73,8 +75,8 @@ export async function startHostNetwork(options: HostNetworkOptions = {}): Promis
     await lab.remove();
   };
 
-  // anvil listens on the root namespace's loopback, which no host can reach: a relay without delay on the
-  // gateway forwards to it (the chain is the ledger every host shares, not one of the hosts).
+  // anvil listens on the root namespace's loopback, which no host can reach: a relay on the gateway forwards to
+  // it (the chain is the ledger every host shares, not one of the hosts), with the chain link's shape.
   const chainUrl = async (ledger: TestLedger) => {
     if (!chainRelay) {
       chainRelay = new DelayRelay({
@@ -82,6 +84,8 @@ export async function startHostNetwork(options: HostNetworkOptions = {}): Promis
         listenPort: 0,
         targetHost: '127.0.0.1',
         targetPort: ledger.anvil.port,
+        shape: shapeOf(options.chainLink ?? {}),
+        seed: seed - 1,
       });
       await chainRelay.start();
     }
