@@ -11,6 +11,7 @@ const suites = {
   gas: 'packages/contracts/dist/bench/gas.bench.js',
   p2p: 'packages/node/dist/bench/p2p.bench.js',
   e2e: 'packages/node/dist/bench/e2e.bench.js',
+  wan: 'packages/node/dist/bench/wan.bench.js',
   storage: 'packages/node/dist/bench/storage.bench.js',
   client: 'packages/client/dist/bench/client.bench.js',
   lang: 'packages/lang/dist/bench/lang.bench.js',

@@ -282,7 +282,7 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
       logger.debug(refusal, 'peer stream refused');
     },
   });
-  host = await createHost({ privateKey: keys.libp2p, listen: config.listen, gate });
+  host = await createHost({ privateKey: keys.libp2p, listen: config.listen, announce: config.announce, gate });
   shutdown.push(() => host?.stop());
   const bindings = new SessionBindings({ committees: membership });
   const streams = new MpcStreams(host, {

@@ -45,6 +45,18 @@ describe('config', { timeout: 10_000 }, () => {
     assert.equal(config.rpc.host, '127.0.0.1');
     assert.deepEqual(config.bootstrap, ['/ip4/1.2.3.4/tcp/1/p2p/x']);
     assert.equal(config.discovery.minConnections, 3);
+    assert.deepEqual(config.announce, []);
+  });
+
+  it('takes the addresses to announce from the environment or the flags', async () => {
+    const base = { dataDir: '/d', chain: { rpcUrl: 'http://127.0.0.1:1', addresses: ADDRESSES } };
+    const fromEnv = await loadConfig({
+      env: { MOSAIC_ANNOUNCE: '/ip4/198.18.0.10/tcp/4001,/ip4/198.18.0.10/tcp/4003' },
+      flags: base,
+    });
+    assert.deepEqual(fromEnv.announce, ['/ip4/198.18.0.10/tcp/4001', '/ip4/198.18.0.10/tcp/4003']);
+    const fromFlags = await loadConfig({ env: {}, flags: { ...base, announce: ['/ip4/198.18.0.11/tcp/4001'] } });
+    assert.deepEqual(fromFlags.announce, ['/ip4/198.18.0.11/tcp/4001']);
   });
 
   it('names the bad field and where it came from', async () => {
@@ -59,6 +71,7 @@ describe('config', { timeout: 10_000 }, () => {
       /chain\.rpcUrl/,
     );
     await assert.rejects(loadConfig({ env: {}, flags: { ...base, listen: ['not a multiaddr'] } }), /listen\.0/);
+    await assert.rejects(loadConfig({ env: {}, flags: { ...base, announce: ['/ip4/x'] } }), /announce\.0/);
     await assert.rejects(loadConfig({ env: {}, flags: { ...base, bogus: 1 } }), /bogus/);
     await assert.rejects(
       loadConfig({ env: {}, flags: { dataDir: '/d', chain: { rpcUrl: 'http://a:1' } } }),

@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'JSON config file')
     .option('-d, --data-dir <dir>', 'data directory (keys, store)')
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect)
+    .option('--announce <multiaddr>', 'address peers dial instead of the listen addresses (repeatable)', collect)
     .option('--bootstrap <multiaddr>', 'bootstrap peer with /p2p/<id> (repeatable)', collect)
     .option('--chain-rpc <url>', 'ledger JSON-RPC URL')
     .option('--deployment <file>', 'deployments file (<chainId>.json)')
@@ -36,7 +37,7 @@ export function register(program: Command): void {
     .option('--passphrase-file <file>', 'file with the key file passphrase (or MOSAIC_PASSPHRASE)')
     .addHelpText(
       'after',
-      '\nEnvironment: MOSAIC_DATA_DIR, MOSAIC_LISTEN, MOSAIC_BOOTSTRAP, MOSAIC_CHAIN_RPC_URL, MOSAIC_DEPLOYMENT_FILE,\n' +
+      '\nEnvironment: MOSAIC_DATA_DIR, MOSAIC_LISTEN, MOSAIC_ANNOUNCE, MOSAIC_BOOTSTRAP, MOSAIC_CHAIN_RPC_URL, MOSAIC_DEPLOYMENT_FILE,\n' +
         'MOSAIC_CONFIRMATIONS, MOSAIC_RPC_HOST, MOSAIC_RPC_PORT, MOSAIC_OPERATOR_RPC_HOST, MOSAIC_OPERATOR_RPC_PORT,\n' +
         'MOSAIC_OPERATOR_TOKEN_FILE, MOSAIC_MIN_CONNECTIONS, MOSAIC_REGISTER, MOSAIC_DEPOSIT, MOSAIC_LOG_LEVEL,\n' +
         'MOSAIC_PASSPHRASE, MOSAIC_PASSPHRASE_FILE.\n\n' +

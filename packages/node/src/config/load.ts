@@ -31,6 +31,7 @@ const text: Parse = (raw) => raw;
 export const ENVIRONMENT: Record<string, { path: string[]; parse: Parse }> = {
   MOSAIC_DATA_DIR: { path: ['dataDir'], parse: text },
   MOSAIC_LISTEN: { path: ['listen'], parse: list },
+  MOSAIC_ANNOUNCE: { path: ['announce'], parse: list },
   MOSAIC_BOOTSTRAP: { path: ['bootstrap'], parse: list },
   MOSAIC_CHAIN_RPC_URL: { path: ['chain', 'rpcUrl'], parse: text },
   MOSAIC_DEPLOYMENT_FILE: { path: ['chain', 'deploymentFile'], parse: text },

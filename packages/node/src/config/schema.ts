@@ -99,6 +99,11 @@ export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1),
   /** libp2p listen multiaddrs. */
   listen: z.array(multiaddrString).default(['/ip4/127.0.0.1/tcp/0']),
+  /**
+   * The multiaddrs peers are told to dial, instead of the listen addresses (empty: the listen addresses): for a
+   * node behind a port forward or a relay, which peers must reach at an address it does not listen on itself.
+   */
+  announce: z.array(multiaddrString).default([]),
   /** Bootstrap peers (multiaddrs with /p2p/<id>); a bad one is reported at bootstrap, not here. */
   bootstrap: z.array(z.string()).default([]),
   chain: chainConfigSchema,

@@ -38,6 +38,20 @@ export interface LocalNetworkOptions {
   config?: Record<string, unknown>;
   /** The chain URL the nodes use, from anvil's (e.g. a proxy that counts their requests); default anvil's. */
   nodeChainRpc?: (ledgerUrl: string) => string | Promise<string>;
+  /**
+   * Where node `index` runs (default: a plain process on loopback). Called again for a restart of the same
+   * index; the test bed of hosts (src/devnet/hosts) places each node in its own network namespace.
+   */
+  placeNode?: (index: number, ledger: TestLedger) => Promise<NodePlacement>;
+}
+
+export interface NodePlacement {
+  /** Runs the node through this command (e.g. `ip netns exec <namespace>`). */
+  commandPrefix?: string[];
+  /** The chain's URL as seen from where the node runs (default the ledger's). */
+  chainRpc?: string;
+  /** More flags (e.g. `--listen`, `--announce`, `--rpc-host`). */
+  args?: string[];
 }
 
 const MILESTONE = /handover|receipt batch|task failed|not delivered|skipped|refund/;
@@ -56,9 +70,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const scratch: string[] = [];
   let configFile: string | undefined;
   let bootstrap: string | undefined;
-  const nodeArgs = (dataDir: string, bootstrapFrom: string | undefined): string[] => [
+  const nodeArgs = (dataDir: string, bootstrapFrom: string | undefined, placement: NodePlacement): string[] => [
     ...(configFile ? ['--config', configFile] : []),
-    ...localNodeArgs({ dataDir, chainRpc, deploymentFile: ledger.deploymentFile }),
+    ...localNodeArgs({ dataDir, chainRpc: placement.chainRpc ?? chainRpc, deploymentFile: ledger.deploymentFile }),
+    ...(placement.args ?? []),
     '--register',
     // MOSAIC_E2E_LOG_LEVEL=debug: every node logs its runners' decisions too (to chase a stall).
     ...(logLevel ? ['--log-level', logLevel] : []),
@@ -75,7 +90,12 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       const { operator } = (await loadOrCreateKeys(dataDir)).keys;
       await ledger.fundEth(operator.address);
       await ledger.fundMos(operator.address);
-      const node = startNodeProcess(nodeArgs(dataDir, bootstrap));
+      const placement = (await options.placeNode?.(i, ledger)) ?? {};
+      const node = startNodeProcess(
+        nodeArgs(dataDir, bootstrap, placement),
+        {},
+        { commandPrefix: placement.commandPrefix ?? [] },
+      );
       nodes.push(node);
       await waitRegistered(node, `node ${i}`, 90_000);
       if (!bootstrap) bootstrap = ((await rpc(node.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0];
@@ -84,7 +104,12 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     async restartNode(index, { seenBy } = {}) {
       const alive = nodes.findIndex((n, i) => i !== index && n.child.exitCode === null && n.child.signalCode === null);
       const from = ((await rpc(nodes[alive]!.rpcUrl(), 'mosaic_info')) as { addresses: string[] }).addresses[0]!;
-      const node = startNodeProcess(nodeArgs(dataDirs[index]!, from));
+      const placement = (await options.placeNode?.(index, ledger)) ?? {};
+      const node = startNodeProcess(
+        nodeArgs(dataDirs[index]!, from, placement),
+        {},
+        { commandPrefix: placement.commandPrefix ?? [] },
+      );
       await waitRegistered(node, `restarted node ${index}`, 90_000);
       nodes[index] = node;
       // The other nodes learn the restarted node's new address from its connection.

@@ -33,6 +33,11 @@ export interface NodeProcessOptions {
   detached?: boolean;
   /** How long kill() waits before SIGKILL, in ms (default 10,000; 60,000 for a profiled node). */
   stopTimeoutMs?: number;
+  /**
+   * A command that runs the node, e.g. `['ip', 'netns', 'exec', <namespace>]` to start it inside a network
+   * namespace; it must exec the node in its own process (as `ip netns exec` does), so signals reach the node.
+   */
+  commandPrefix?: string[];
 }
 
 /**
@@ -68,7 +73,8 @@ export function startNodeProcess(
 ): NodeProcess {
   // MOSAIC_NODE_EXEC_ARGS passes Node options to every node process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
   const execArgs = process.env.MOSAIC_NODE_EXEC_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...execArgs, NODE_BIN, ...args], {
+  const [command, ...prefixArgs] = [...(options.commandPrefix ?? []), process.execPath];
+  const child = spawn(command!, [...prefixArgs, ...execArgs, NODE_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
     detached: options.detached ?? false,

@@ -11,6 +11,7 @@ export interface NodeFlags {
   config?: string;
   dataDir?: string;
   listen?: string[];
+  announce?: string[];
   bootstrap?: string[];
   chainRpc?: string;
   deployment?: string;
@@ -31,6 +32,7 @@ export function configFromFlags(flags: NodeFlags): Record<string, unknown> {
   return {
     dataDir: flags.dataDir,
     listen: flags.listen,
+    announce: flags.announce,
     bootstrap: flags.bootstrap,
     chain: { rpcUrl: flags.chainRpc, deploymentFile: flags.deployment, confirmations: flags.confirmations },
     rpc: { host: flags.rpcHost, port: flags.rpcPort },

@@ -25,6 +25,8 @@ import { bytesToHex, keccak256 } from 'viem';
 export interface HostOptions {
   /** Multiaddrs to listen on (default one ephemeral TCP port on 127.0.0.1). */
   listen?: string[];
+  /** Multiaddrs announced to peers instead of the listen addresses (default: the listen addresses). */
+  announce?: string[];
   /** The libp2p identity; a fresh Ed25519 key when absent (persisting keys is the store's job). */
   privateKey?: PrivateKey;
   /** Maps peer records before the DHT stores or returns them (default: keep every address). */
@@ -59,7 +61,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const dhtProtocol = options.dhtProtocol ?? MOSAIC_DHT_PROTOCOL;
   const node = await createLibp2p({
     privateKey,
-    addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
+    addresses: {
+      listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      ...(options.announce?.length ? { announce: options.announce } : {}),
+    },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [
