@@ -98,11 +98,20 @@ export class GroupCommit {
 
 export class ShareStore {
   readonly records: Namespace<Uint8Array>;
+  /**
+   * Pointers this node handed over and no longer holds, with the epoch they moved to: what `latestEpoch` reports
+   * once the records are gone, so that a store request of an earlier epoch is refused here for good.
+   */
+  readonly movedOn: Namespace<bigint>;
   readonly commits: GroupCommit;
   private readonly key: Uint8Array;
 
   constructor(store: Store, x25519SecretKey: Uint8Array) {
     this.records = store.namespace('data-shares', { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b });
+    this.movedOn = store.namespace('data-moved-on', {
+      encode: (v: bigint) => new TextEncoder().encode(v.toString()),
+      decode: (b: Uint8Array) => BigInt(new TextDecoder().decode(b)),
+    });
     this.commits = new GroupCommit(store);
     this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/data-at-rest/v1'), 32);
   }
@@ -122,16 +131,37 @@ export class ShareStore {
     });
   }
 
-  /** Deletes a pointer's records (all segments), durably. */
-  async deletePointer(pointer: Hex): Promise<number> {
+  /**
+   * Deletes a pointer's records (all segments), durably; with `movedTo`, also records in the same batch that the
+   * pointer was handed over to that epoch's committee.
+   */
+  async deletePointer(pointer: Hex, movedTo?: bigint): Promise<number> {
     const keys: string[] = [];
     for await (const key of this.records.keys({ prefix: `${pointer.toLowerCase()}:` })) keys.push(key);
-    if (keys.length > 0) {
+    if (keys.length > 0 || movedTo !== undefined) {
       await this.commits.write((batch) => {
         for (const k of keys) batch.del(this.records, k);
+        if (movedTo !== undefined) batch.put(this.movedOn, pointer.toLowerCase(), movedTo);
       });
     }
     return keys.length;
+  }
+
+  /**
+   * The latest epoch this node knows the pointer's segment in: the epoch of its record, else the epoch it
+   * handed the pointer over to, else undefined. Read from the record's header alone (it is authenticated when
+   * the share is opened).
+   */
+  async latestEpoch(pointer: Hex, segment: number): Promise<bigint | undefined> {
+    const sealed = await this.records.get(keyOf(pointer, segment));
+    const moved = await this.movedOn.get(pointer.toLowerCase());
+    const headerBytes = sealed !== undefined && isMagic(sealed, MAGIC_V1) ? HEADER_V1 : HEADER;
+    const held =
+      sealed !== undefined && sealed.length >= headerBytes
+        ? decodeHeader(sealed.subarray(0, headerBytes)).epoch
+        : undefined;
+    if (held === undefined) return moved;
+    return moved !== undefined && moved > held ? moved : held;
   }
 
   /** The pointers this node holds shares of. */
