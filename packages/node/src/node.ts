@@ -252,6 +252,13 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
     ...(passphrase === undefined ? {} : { passphrase }),
     fixPermissions: config.keys.fixPermissions,
   });
+  if (passphrase === undefined) {
+    // Said at every start (docs/security.md): the at-rest encryption of data shares is only as safe as this file.
+    logger.warn(
+      { keyFile: loaded.file },
+      'NODE KEYS ARE STORED IN CLEAR (no passphrase): the at-rest key of every stored data share derives from the X25519 key in this file, so whoever reads the data directory reads the shares; set MOSAIC_PASSPHRASE or keys.passphraseFile',
+    );
+  }
   const keys = loaded.keys;
   const store = await Store.open(join(config.dataDir, 'store'));
   shutdown.push(() => store.close());
