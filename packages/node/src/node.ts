@@ -31,6 +31,7 @@ import { CodeService } from './content/code.js';
 import { announceCode, syncCode } from './content/code-sync.js';
 import { Store } from './db/store.js';
 import { DataHandover } from './epoch/data-handover.js';
+import { type AtRestRoots, loadAtRestRoots } from './keys/at-rest-keyring.js';
 import { loadOrCreateKeys, type NodeKeys } from './keys/keystore.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { Lifecycle } from './lifecycle/steps.js';
@@ -78,6 +79,8 @@ export interface StartNodeOptions {
 /** The parts step 1 builds: keys, store, chain, libp2p host, MPC sessions, code. */
 interface BaseParts {
   keys: NodeKeys;
+  /** The roots of the at-rest keys of stored shares and contract state (keys/at-rest-keyring.ts). */
+  atRest: AtRestRoots;
   store: Store;
   chain: ChainClients;
   membership: ChainMembership;
@@ -260,6 +263,7 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
     );
   }
   const keys = loaded.keys;
+  const atRest = await loadAtRestRoots(config.dataDir, keys.x25519SecretKey);
   const store = await Store.open(join(config.dataDir, 'store'));
   shutdown.push(() => store.close());
   const chain = await connectChain(config.chain, keys.operator);
@@ -285,7 +289,19 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   });
   await code.start();
   shutdown.push(() => code.stop());
-  const parts: BaseParts = { keys, store, chain, membership, secretContracts, host, metrics, streams, sessions, code };
+  const parts: BaseParts = {
+    keys,
+    atRest,
+    store,
+    chain,
+    membership,
+    secretContracts,
+    host,
+    metrics,
+    streams,
+    sessions,
+    code,
+  };
   return {
     parts,
     summary: {
@@ -368,6 +384,7 @@ async function startServices(
       secretContracts: parts.secretContracts,
       sessions: parts.sessions,
       keys,
+      atRest: parts.atRest,
       book,
       modules,
       storedInputs,
@@ -427,7 +444,7 @@ async function startStorage(
   const { x25519SecretKey, x25519PublicKey } = keys;
   const self = keys.peerId;
   const operator = keys.operator.address;
-  const shares = new ShareStore(store, x25519SecretKey);
+  const shares = new ShareStore(store, parts.atRest);
   const directory = new StorageDirectory({ chain });
   const channels = new MemberChannels({ host, self });
   shutdown.push(() => channels.close());
