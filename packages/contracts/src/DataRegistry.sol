@@ -8,8 +8,8 @@ import {PrepaidBalances} from "./PrepaidBalances.sol";
 
 /// @title DataRegistry
 /// @notice The ZNP15 data model on chain: compound identities (owner, service), Taccess (the data types a
-/// service may use; setting again replaces, so it also revokes), Tdata (a SHA-256 pointer with its owner, type and
-/// size), and storage fees per byte and epoch, prepaid from the owner's balance. The data itself never comes here:
+/// service may use; setting again replaces, so it also revokes), Tdata (a pointer derived from the owner and the
+/// data's SHA-256, with its owner, type and size), and storage fees per byte and epoch, prepaid from the owner's balance. The data itself never comes here:
 /// it is secret-shared to the storage committee `Epochs.committeeOf(pointer, epoch, size)`.
 /// @dev Data types are numbered 0..255 by the applications; a permission is a 256-bit mask of them.
 contract DataRegistry is Ownable, PrepaidBalances {
@@ -51,6 +51,7 @@ contract DataRegistry is Ownable, PrepaidBalances {
     error PointerExists(bytes32 pointer);
     error UnknownPointer(bytes32 pointer);
     error NotDataOwner(bytes32 pointer, address caller);
+    error FeeAboveMax(uint256 fee, uint256 maxFee);
 
     /// @param token_ The fee token (MOS).
     /// @param epochs_ The epoch clock.
@@ -113,18 +114,26 @@ contract DataRegistry is Ownable, PrepaidBalances {
     // ----- data (Tdata) -----
 
     /// @notice Tdata: records a data pointer owned by the sender and prepays its storage for `epochCount` epochs
-    /// (the current one included) at size x epochCount x storageFeePerByteEpoch.
-    /// @param pointer SHA-256 of the stored (encrypted) data.
+    /// (the current one included) at size x epochCount x storageFeePerByteEpoch. The pointer is derived from the
+    /// sender and the content hash (`pointerOf`), so nobody can register a pointer that another owner will use.
+    /// @param contentHash SHA-256 of the stored (encrypted) data.
     /// @param dataType The application's data type number.
     /// @param size Size of the data in bytes.
     /// @param epochCount Epochs of storage to prepay (at least 1).
-    function storeData(bytes32 pointer, uint8 dataType, uint64 size, uint64 epochCount) external {
-        if (pointer == bytes32(0)) revert InvalidPointer();
+    /// @param maxFee The most the sender pays: the store reverts rather than pay more (the fee may have been raised
+    /// since the sender read it).
+    /// @return pointer keccak256(abi.encode(sender, contentHash)).
+    function storeData(bytes32 contentHash, uint8 dataType, uint64 size, uint64 epochCount, uint256 maxFee)
+        external
+        returns (bytes32 pointer)
+    {
+        if (contentHash == bytes32(0)) revert InvalidPointer();
         if (size == 0 || epochCount == 0) revert ZeroAmount();
+        pointer = pointerOf(msg.sender, contentHash);
         DataRecord storage record = _data[pointer];
         if (record.owner != address(0)) revert PointerExists(pointer);
         uint256 epoch = epochs.currentEpoch();
-        uint256 fee = _charge(size, epochCount);
+        uint256 fee = _charge(size, epochCount, maxFee);
         uint64 paidThrough = uint64(epoch + epochCount - 1);
         _data[pointer] = DataRecord(msg.sender, dataType, size, uint64(epoch), paidThrough);
         emit DataStored(pointer, msg.sender, dataType, size, paidThrough, fee);
@@ -134,13 +143,14 @@ contract DataRegistry is Ownable, PrepaidBalances {
     /// epoch and the end of what was paid).
     /// @param pointer The data pointer.
     /// @param epochCount Epochs to add (at least 1).
-    function extendStorage(bytes32 pointer, uint64 epochCount) external {
+    /// @param maxFee The most the sender pays: the extension reverts rather than pay more.
+    function extendStorage(bytes32 pointer, uint64 epochCount, uint256 maxFee) external {
         if (epochCount == 0) revert ZeroAmount();
         DataRecord storage record = _data[pointer];
         if (record.owner == address(0)) revert UnknownPointer(pointer);
         if (record.owner != msg.sender) revert NotDataOwner(pointer, msg.sender);
         uint256 epoch = epochs.currentEpoch();
-        uint256 fee = _charge(record.size, epochCount);
+        uint256 fee = _charge(record.size, epochCount, maxFee);
         uint256 from = record.paidThroughEpoch >= epoch ? uint256(record.paidThroughEpoch) + 1 : epoch;
         uint64 paidThrough = uint64(from + epochCount - 1);
         record.paidThroughEpoch = paidThrough;
@@ -177,6 +187,13 @@ contract DataRegistry is Ownable, PrepaidBalances {
         return record;
     }
 
+    /// @notice The pointer `owner`'s data with SHA-256 `contentHash` is stored under.
+    /// @param owner The data owner.
+    /// @param contentHash SHA-256 of the stored (encrypted) data.
+    function pointerOf(address owner, bytes32 contentHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(owner, contentHash));
+    }
+
     /// @notice The fee for storing `size` bytes for `epochCount` epochs at the current rate.
     /// @param size Bytes.
     /// @param epochCount Epochs.
@@ -184,8 +201,9 @@ contract DataRegistry is Ownable, PrepaidBalances {
         return size * epochCount * storageFeePerByteEpoch;
     }
 
-    function _charge(uint256 size, uint256 epochCount) private returns (uint256 fee) {
+    function _charge(uint256 size, uint256 epochCount, uint256 maxFee) private returns (uint256 fee) {
         fee = storageCost(size, epochCount);
+        if (fee > maxFee) revert FeeAboveMax(fee, maxFee);
         uint256 balance = balanceOf[msg.sender];
         if (balance < fee) revert InsufficientBalance(balance, fee);
         unchecked {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -17,7 +18,9 @@ import {PrepaidBalances} from "./PrepaidBalances.sol";
 /// CHECKPOINT_INTERVAL tasks or on request, so that a batch need not race new tasks). Receipts are committed in
 /// queue order, which is the order the committee runs them in; a task's status is derived from the queue counters
 /// and a refund bitmap. Fees and refunds are credited to internal balances, withdrawn by their owners.
-contract Tasks is EIP712, PrepaidBalances {
+/// A task pays at least `minGasPrice` per gas unit, which the owner sets within [1, MAX_MIN_GAS_PRICE]: a task ties
+/// up its contract's committee (a stateful contract's queue waits for its bundle), so it is never free.
+contract Tasks is EIP712, Ownable, PrepaidBalances {
 
     /// @notice A task as created; the tuple hashed into the queue chain.
     struct TaskRecord {
@@ -62,7 +65,8 @@ contract Tasks is EIP712, PrepaidBalances {
 
     /// @notice Receipt status: the function ran; its fee is gasUsed x gasPrice.
     uint8 public constant STATUS_SUCCESS = 1;
-    /// @notice Receipt status: the function failed (e.g. out of gas); its fee is gasUsed x gasPrice.
+    /// @notice Receipt status: the function failed (e.g. out of gas), or its bundle never reached the committee (the
+    /// caller held the queue up: the whole escrow is charged, gasUsed = gasLimit); its fee is gasUsed x gasPrice.
     uint8 public constant STATUS_FAILURE = 2;
     /// @notice Receipt status: the committee did not run the task (invalid bundle, or refunded); no fee.
     uint8 public constant STATUS_SKIPPED = 3;
@@ -71,6 +75,9 @@ contract Tasks is EIP712, PrepaidBalances {
     uint256 public constant CALLBACK_GAS = 300_000;
     /// @notice A checkpoint head is stored every this many tasks of a contract.
     uint256 public constant CHECKPOINT_INTERVAL = 32;
+    /// @notice The highest minimum gas price the owner may set (MOS smallest units per gas unit): a bound on how far
+    /// the owner can price callers out.
+    uint128 public constant MAX_MIN_GAS_PRICE = 1e12;
 
     bytes32 public constant RECEIPT_TYPEHASH = keccak256(
         "Receipt(uint256 taskId,uint8 status,bytes32 outputHash,bytes publicOutput,bytes32 stateCommitment,uint64 gasUsed,address callTarget,bytes4 callSelector)"
@@ -85,6 +92,8 @@ contract Tasks is EIP712, PrepaidBalances {
     IEpochs public immutable epochs;
     /// @notice Blocks after its creation block at which an unreceipted task becomes refundable.
     uint256 public immutable taskTimeoutBlocks;
+    /// @notice The lowest gas price createTask accepts (MOS smallest units per gas unit; at least 1).
+    uint128 public minGasPrice;
 
     mapping(uint256 contractId => Queue) private _queues;
     mapping(uint256 contractId => mapping(uint256 count => bytes24 head)) private _checkpoints;
@@ -115,8 +124,11 @@ contract Tasks is EIP712, PrepaidBalances {
     event TaskCallback(uint256 indexed taskId, address indexed target, bytes4 selector, bool success);
     event TaskRefunded(uint256 indexed taskId, address indexed caller, uint256 amount);
     event Checkpointed(uint256 indexed contractId, uint256 count, bytes24 head);
+    event MinGasPriceSet(uint128 minGasPrice);
 
     error ZeroGasLimit();
+    error GasPriceBelowMinimum(uint256 gasPrice, uint256 minGasPrice);
+    error MinGasPriceOutOfBounds(uint256 minGasPrice, uint256 lowest, uint256 highest);
     error UnknownContract(uint256 id);
     error ContractNotActive(uint256 id, uint256 activeFromEpoch);
     error UnknownEpoch(uint256 epoch);
@@ -141,15 +153,30 @@ contract Tasks is EIP712, PrepaidBalances {
     /// @param secretContracts_ The secret contract ledger (it must name this contract as its `tasks`).
     /// @param epochs_ The epoch clock.
     /// @param taskTimeoutBlocks_ Blocks after creation after which an unreceipted task is refundable.
-    constructor(IERC20 token_, ISecretContractLedger secretContracts_, IEpochs epochs_, uint256 taskTimeoutBlocks_)
-        EIP712("Mosaic Tasks", "1")
-        PrepaidBalances(token_)
-    {
+    /// @param minGasPrice_ The initial minimum gas price, in [1, MAX_MIN_GAS_PRICE].
+    /// @param owner_ May change the minimum gas price within its bounds.
+    constructor(
+        IERC20 token_,
+        ISecretContractLedger secretContracts_,
+        IEpochs epochs_,
+        uint256 taskTimeoutBlocks_,
+        uint128 minGasPrice_,
+        address owner_
+    ) EIP712("Mosaic Tasks", "1") Ownable(owner_) PrepaidBalances(token_) {
         if (address(secretContracts_) == address(0) || address(epochs_) == address(0)) revert ZeroAddress();
         if (taskTimeoutBlocks_ == 0) revert ZeroAmount();
         secretContracts = secretContracts_;
         epochs = epochs_;
         taskTimeoutBlocks = taskTimeoutBlocks_;
+        _setMinGasPrice(minGasPrice_);
+    }
+
+    // ----- administration -----
+
+    /// @notice Sets the lowest gas price createTask accepts from now on (tasks already created keep theirs).
+    /// @param minGasPrice_ MOS (smallest unit) per gas unit, in [1, MAX_MIN_GAS_PRICE].
+    function setMinGasPrice(uint128 minGasPrice_) external onlyOwner {
+        _setMinGasPrice(minGasPrice_);
     }
 
     // ----- balances: deposit and withdraw (PrepaidBalances) hold prepaid fees, earned fees and refunds -----
@@ -161,13 +188,15 @@ contract Tasks is EIP712, PrepaidBalances {
     /// @param fn The function selector within the secret contract.
     /// @param bundleHash Hash of the task bundle (sealed input shares) sent to the committee.
     /// @param gasLimit Most gas units the committee may charge.
-    /// @param gasPrice MOS (smallest unit) per gas unit.
+    /// @param gasPrice MOS (smallest unit) per gas unit, at least `minGasPrice`.
     /// @return taskId (contractId << 64) | position of the task in the contract's queue.
     function createTask(uint256 contractId, bytes4 fn, bytes32 bundleHash, uint64 gasLimit, uint128 gasPrice)
         external
         returns (uint256 taskId)
     {
         if (gasLimit == 0) revert ZeroGasLimit();
+        uint128 minimum = minGasPrice;
+        if (gasPrice < minimum) revert GasPriceBelowMinimum(gasPrice, minimum);
         uint256 escrow = uint256(gasLimit) * gasPrice;
         uint256 balance = balanceOf[msg.sender];
         if (balance < escrow) revert InsufficientBalance(balance, escrow);
@@ -478,6 +507,14 @@ contract Tasks is EIP712, PrepaidBalances {
             receipt.callTarget.call{gas: CALLBACK_GAS}(abi.encodePacked(receipt.callSelector, receipt.publicOutput));
         _callbackTask = 0;
         emit TaskCallback(receipt.taskId, receipt.callTarget, receipt.callSelector, success);
+    }
+
+    function _setMinGasPrice(uint128 minGasPrice_) private {
+        if (minGasPrice_ == 0 || minGasPrice_ > MAX_MIN_GAS_PRICE) {
+            revert MinGasPriceOutOfBounds(minGasPrice_, 1, MAX_MIN_GAS_PRICE);
+        }
+        minGasPrice = minGasPrice_;
+        emit MinGasPriceSet(minGasPrice_);
     }
 
     function _requireActive(uint256 contractId) private view {

@@ -34,7 +34,9 @@ export interface DeployParameters {
   taskTimeoutBlocks: bigint;
   /** Storage fee in MOS (smallest unit) per byte per epoch. */
   storageFeePerByteEpoch: bigint;
-  /** Owner of the registry, secret-contract ledger and data registry; default: the deployer. */
+  /** The lowest gas price a task may pay (MOS smallest units per gas unit, in [1, 10^12]); default 1. */
+  minGasPrice?: bigint;
+  /** Owner of the registry, secret-contract ledger, tasks and data registry; default: the deployer. */
   owner?: Address;
   /** Receives storage fees; default: the owner. */
   storageFeeRecipient?: Address;
@@ -45,9 +47,12 @@ export interface Deployment {
   deployer: Address;
   /** Block of the last deployment transaction. */
   blockNumber: bigint;
-  parameters: { epochLength: bigint; taskTimeoutBlocks: bigint; storageFeePerByteEpoch: bigint };
+  parameters: { epochLength: bigint; taskTimeoutBlocks: bigint; storageFeePerByteEpoch: bigint; minGasPrice: bigint };
   addresses: MosaicAddresses;
 }
+
+/** Tasks.MAX_MIN_GAS_PRICE: the highest minimum gas price the owner may set. */
+export const MAX_MIN_GAS_PRICE = 10n ** 12n;
 
 type DeployWallet = WalletClient<Transport, Chain | undefined, Account>;
 
@@ -61,6 +66,13 @@ export function validateDeployParameters(parameters: DeployParameters): void {
   positive(parameters.taskTimeoutBlocks, 'taskTimeoutBlocks');
   if (typeof parameters.storageFeePerByteEpoch !== 'bigint' || parameters.storageFeePerByteEpoch < 0n) {
     throw new RangeError('storageFeePerByteEpoch must be a non-negative bigint');
+  }
+  const { minGasPrice } = parameters;
+  if (
+    minGasPrice !== undefined &&
+    (typeof minGasPrice !== 'bigint' || minGasPrice < 1n || minGasPrice > MAX_MIN_GAS_PRICE)
+  ) {
+    throw new RangeError(`minGasPrice must be a bigint in [1, ${MAX_MIN_GAS_PRICE}]`);
   }
   for (const key of ['owner', 'storageFeeRecipient'] as const) {
     const value = parameters[key];
@@ -82,6 +94,7 @@ export async function deployMosaic(
   const deployer = wallet.account.address;
   const owner = parameters.owner ?? deployer;
   const feeRecipient = parameters.storageFeeRecipient ?? owner;
+  const minGasPrice = parameters.minGasPrice ?? 1n;
   let lastBlock = 0n;
 
   const create = async (abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<Address> => {
@@ -110,7 +123,14 @@ export async function deployMosaic(
   const epochs = await create(epochsAbi, epochsBytecode, [nodeRegistry, parameters.epochLength]);
   await call(nodeRegistry, nodeRegistryAbi, 'setEpochs', [epochs]);
   const secretContracts = await create(secretContractsAbi, secretContractsBytecode, [epochs, deployer]);
-  const tasks = await create(tasksAbi, tasksBytecode, [token, secretContracts, epochs, parameters.taskTimeoutBlocks]);
+  const tasks = await create(tasksAbi, tasksBytecode, [
+    token,
+    secretContracts,
+    epochs,
+    parameters.taskTimeoutBlocks,
+    minGasPrice,
+    owner,
+  ]);
   await call(secretContracts, secretContractsAbi, 'setTasks', [tasks]);
   const dataRegistry = await create(dataRegistryAbi, dataRegistryBytecode, [
     token,
@@ -132,6 +152,7 @@ export async function deployMosaic(
       epochLength: parameters.epochLength,
       taskTimeoutBlocks: parameters.taskTimeoutBlocks,
       storageFeePerByteEpoch: parameters.storageFeePerByteEpoch,
+      minGasPrice,
     },
     addresses: { token, nodeRegistry, epochs, secretContracts, tasks, dataRegistry },
   };

@@ -43,6 +43,7 @@ export async function readDeployment(dir: string, chainId: number): Promise<Depl
       epochLength: big(parameters?.epochLength, 'parameters.epochLength'),
       taskTimeoutBlocks: big(parameters?.taskTimeoutBlocks, 'parameters.taskTimeoutBlocks'),
       storageFeePerByteEpoch: big(parameters?.storageFeePerByteEpoch, 'parameters.storageFeePerByteEpoch'),
+      minGasPrice: big(parameters?.minGasPrice, 'parameters.minGasPrice'),
     },
     addresses: data.addresses,
   };

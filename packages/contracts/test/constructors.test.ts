@@ -50,12 +50,15 @@ describe('constructor guards', () => {
       'ZeroAddress',
     );
     await expectRevert(
-      deployCall(tasksAbi, tasksBytecode, [zeroAddress, a.secretContracts, a.epochs, 50n]),
+      deployCall(tasksAbi, tasksBytecode, [zeroAddress, a.secretContracts, a.epochs, 50n, 1n, chain.deployer.address]),
       'ZeroAddress',
     );
-    await expectRevert(deployCall(tasksAbi, tasksBytecode, [a.token, zeroAddress, a.epochs, 50n]), 'ZeroAddress');
     await expectRevert(
-      deployCall(tasksAbi, tasksBytecode, [a.token, a.secretContracts, zeroAddress, 50n]),
+      deployCall(tasksAbi, tasksBytecode, [a.token, zeroAddress, a.epochs, 50n, 1n, chain.deployer.address]),
+      'ZeroAddress',
+    );
+    await expectRevert(
+      deployCall(tasksAbi, tasksBytecode, [a.token, a.secretContracts, zeroAddress, 50n, 1n, chain.deployer.address]),
       'ZeroAddress',
     );
     await expectRevert(

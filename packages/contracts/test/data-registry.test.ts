@@ -1,7 +1,7 @@
 // DataRegistry (ZNP15): compound identities, Taccess (set / replace / revoke), Tdata with prepaid storage fees.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { keccak256, toHex, zeroAddress } from 'viem';
+import { encodeAbiParameters, keccak256, toHex, zeroAddress } from 'viem';
 import { advanceEpoch, eventsOf, expectRevert, MOS, startChain, type TestChain } from './fixture.js';
 
 describe('DataRegistry', () => {
@@ -18,7 +18,12 @@ describe('DataRegistry', () => {
     const stranger = chain.accounts[3]!;
     const d = chain.c.dataRegistry;
     const key = keccak256(toHex('identity key'));
-    const pointer = keccak256(toHex('sha-256 of the data'));
+    const content = keccak256(toHex('sha-256 of the data'));
+    // The pointer binds the owner: keccak256(abi.encode(owner, content)).
+    const pointer = keccak256(
+      encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [owner.address, content]),
+    );
+    const MAX = 2n ** 256n - 1n;
 
     await expectRevert(chain.send(owner, d, 'setAccess', [service.address, 1n]), 'IdentityNotRegistered');
     await expectRevert(chain.send(owner, d, 'registerIdentity', [zeroAddress, key]), 'ZeroAddress');
@@ -41,10 +46,18 @@ describe('DataRegistry', () => {
     const dep = await chain.send(owner, d, 'deposit', [MOS]);
     assert.deepEqual(eventsOf(d, dep, 'Deposited')[0]!.args, { account: owner.address, amount: MOS });
     assert.equal(await chain.read(d, 'storageCost', [1000n, 3n]), 1000n * 3n * FEE);
-    await expectRevert(chain.send(owner, d, 'storeData', [`0x${'00'.repeat(32)}`, 1, 1000n, 3n]), 'InvalidPointer');
-    await expectRevert(chain.send(owner, d, 'storeData', [pointer, 1, 0n, 3n]), 'ZeroAmount');
-    await expectRevert(chain.send(owner, d, 'storeData', [pointer, 1, 10n ** 9n, 3n]), 'InsufficientBalance');
-    const store = await chain.send(owner, d, 'storeData', [pointer, 1, 1000n, 3n]);
+    assert.equal(await chain.read(d, 'pointerOf', [owner.address, content]), pointer);
+    await expectRevert(
+      chain.send(owner, d, 'storeData', [`0x${'00'.repeat(32)}`, 1, 1000n, 3n, MAX]),
+      'InvalidPointer',
+    );
+    await expectRevert(chain.send(owner, d, 'storeData', [content, 1, 0n, 3n, MAX]), 'ZeroAmount');
+    await expectRevert(chain.send(owner, d, 'storeData', [content, 1, 10n ** 9n, 3n, MAX]), 'InsufficientBalance');
+    await expectRevert(chain.send(owner, d, 'storeData', [content, 1, 1000n, 3n, 3000n * FEE - 1n]), 'FeeAboveMax', [
+      3000n * FEE,
+      3000n * FEE - 1n,
+    ]);
+    const store = await chain.send(owner, d, 'storeData', [content, 1, 1000n, 3n, 3000n * FEE]);
     assert.deepEqual(eventsOf(d, store, 'DataStored')[0]!.args, {
       pointer,
       owner: owner.address,
@@ -53,7 +66,7 @@ describe('DataRegistry', () => {
       paidThroughEpoch: 2n,
       fee: 3000n * FEE,
     });
-    await expectRevert(chain.send(owner, d, 'storeData', [pointer, 1, 1000n, 3n]), 'PointerExists', [pointer]);
+    await expectRevert(chain.send(owner, d, 'storeData', [content, 1, 1000n, 3n, MAX]), 'PointerExists', [pointer]);
     const record = await chain.read<Record<string, unknown>>(d, 'dataOf', [pointer]);
     assert.equal(record.owner, owner.address);
     assert.equal(record.dataType, 1);
@@ -81,15 +94,19 @@ describe('DataRegistry', () => {
     assert.equal(await chain.read(d, 'canAccess', [owner.address, keccak256('0x01')]), false);
 
     // Storage lapses after the paid epochs; extending restores it.
-    await expectRevert(chain.send(stranger, d, 'extendStorage', [pointer, 1n]), 'NotDataOwner');
-    await expectRevert(chain.send(owner, d, 'extendStorage', [keccak256('0x01'), 1n]), 'UnknownPointer');
-    await expectRevert(chain.send(owner, d, 'extendStorage', [pointer, 0n]), 'ZeroAmount');
+    await expectRevert(chain.send(stranger, d, 'extendStorage', [pointer, 1n, MAX]), 'NotDataOwner');
+    await expectRevert(chain.send(owner, d, 'extendStorage', [keccak256('0x01'), 1n, MAX]), 'UnknownPointer');
+    await expectRevert(chain.send(owner, d, 'extendStorage', [pointer, 0n, MAX]), 'ZeroAmount');
+    await expectRevert(chain.send(owner, d, 'extendStorage', [pointer, 2n, 2000n * FEE - 1n]), 'FeeAboveMax', [
+      2000n * FEE,
+      2000n * FEE - 1n,
+    ]);
     for (let i = 0; i < 3; i++) await advanceEpoch(chain);
     assert.equal(await chain.read(d, 'canAccess', [owner.address, pointer]), false);
-    const ext = await chain.send(owner, d, 'extendStorage', [pointer, 2n]);
+    const ext = await chain.send(owner, d, 'extendStorage', [pointer, 2n, 2000n * FEE]);
     assert.deepEqual(eventsOf(d, ext, 'StorageExtended')[0]!.args, { pointer, paidThroughEpoch: 4n, fee: 2000n * FEE });
     assert.equal(await chain.read(d, 'canAccess', [service.address, pointer]), true);
-    await chain.send(owner, d, 'extendStorage', [pointer, 1n]);
+    await chain.send(owner, d, 'extendStorage', [pointer, 1n, MAX]);
     assert.equal((await chain.read<Record<string, unknown>>(d, 'dataOf', [pointer])).paidThroughEpoch, 5n);
 
     // Withdraw.

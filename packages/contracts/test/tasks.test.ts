@@ -219,6 +219,31 @@ describe('Tasks', () => {
     );
   });
 
+  it('createTask refuses a gas price below the minimum, which only the owner sets, within bounds', async () => {
+    const create = (gasPrice: bigint) =>
+      chain.send(caller, chain.c.tasks, 'createTask', [contractId, '0x12345678', CODE_HASH, GAS_LIMIT, gasPrice]);
+    assert.equal(await chain.read(chain.c.tasks, 'minGasPrice'), 1n);
+    await expectRevert(create(0n), 'GasPriceBelowMinimum', [0n, 1n]);
+    const MAX = await chain.read<bigint>(chain.c.tasks, 'MAX_MIN_GAS_PRICE');
+    assert.equal(MAX, 10n ** 12n);
+    await expectRevert(chain.send(caller, chain.c.tasks, 'setMinGasPrice', [5n]), 'OwnableUnauthorizedAccount');
+    await expectRevert(chain.send(chain.deployer, chain.c.tasks, 'setMinGasPrice', [0n]), 'MinGasPriceOutOfBounds', [
+      0n,
+      1n,
+      MAX,
+    ]);
+    await expectRevert(
+      chain.send(chain.deployer, chain.c.tasks, 'setMinGasPrice', [MAX + 1n]),
+      'MinGasPriceOutOfBounds',
+      [MAX + 1n, 1n, MAX],
+    );
+    const set = await chain.send(chain.deployer, chain.c.tasks, 'setMinGasPrice', [GAS_PRICE]);
+    assert.deepEqual(eventsOf(chain.c.tasks, set, 'MinGasPriceSet')[0]!.args, { minGasPrice: GAS_PRICE });
+    assert.equal(await chain.read(chain.c.tasks, 'minGasPrice'), GAS_PRICE);
+    await expectRevert(create(GAS_PRICE - 1n), 'GasPriceBelowMinimum', [GAS_PRICE - 1n, GAS_PRICE]);
+    await create(GAS_PRICE);
+  });
+
   it('full lifecycle: committee majority commits, members are paid, the rest is refunded, state advances', async () => {
     const tasks = await createTasks(3);
     const receipts = receiptsFor(tasks, 40_000n);

@@ -40,6 +40,12 @@ export { CODE_PROTOCOL, CodeError, CodeService, codeCid, codeHashOf, MAX_CODE_BY
 export { bytesCodec, type Codec, jsonCodec, StoreDecodeError } from './db/codecs.js';
 export { Namespace, type RangeOptions, Store, StoreError, WriteBatch } from './db/store.js';
 export { DataHandover, type DataHandoverComponents } from './epoch/data-handover.js';
+export {
+  AT_REST_FILE,
+  AtRestKeyringError,
+  type AtRestRoots,
+  loadAtRestRoots,
+} from './keys/at-rest-keyring.js';
 export { WrongPassphraseError } from './keys/encryption.js';
 export {
   createKeys,
@@ -50,6 +56,7 @@ export {
   loadOrCreateKeys,
   type NodeKeys,
 } from './keys/keystore.js';
+export { type RotationOptions, type RotationResult, rotateAtRestKey } from './keys/rotate-at-rest.js';
 export { configFromFlags, type NodeFlags, runNode } from './lifecycle/run-node.js';
 export { stopOnSignals } from './lifecycle/signals.js';
 export { LIFECYCLE_STEPS, Lifecycle, type StepName, type StepState, type StepStatus } from './lifecycle/steps.js';

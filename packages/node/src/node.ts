@@ -34,6 +34,7 @@ import { CodeService } from './content/code.js';
 import { announceCode, syncCode } from './content/code-sync.js';
 import { Store } from './db/store.js';
 import { DataHandover } from './epoch/data-handover.js';
+import { type AtRestRoots, loadAtRestRoots } from './keys/at-rest-keyring.js';
 import { loadOrCreateKeys, type NodeKeys } from './keys/keystore.js';
 import { Shutdown } from './lifecycle/shutdown.js';
 import { Lifecycle } from './lifecycle/steps.js';
@@ -83,6 +84,8 @@ export interface StartNodeOptions {
 /** The parts step 1 builds: keys, store, chain, libp2p host, MPC sessions, code. */
 interface BaseParts {
   keys: NodeKeys;
+  /** The roots of the at-rest keys of stored shares and contract state (keys/at-rest-keyring.ts). */
+  atRest: AtRestRoots;
   store: Store;
   chain: ChainClients;
   membership: ChainMembership;
@@ -258,7 +261,15 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
     ...(passphrase === undefined ? {} : { passphrase }),
     fixPermissions: config.keys.fixPermissions,
   });
+  if (passphrase === undefined) {
+    // Said at every start (docs/security.md): the at-rest encryption of data shares is only as safe as this file.
+    logger.warn(
+      { keyFile: loaded.file },
+      'NODE KEYS ARE STORED IN CLEAR (no passphrase): the at-rest key of every stored data share derives from the X25519 key in this file, so whoever reads the data directory reads the shares; set MOSAIC_PASSPHRASE or keys.passphraseFile',
+    );
+  }
   const keys = loaded.keys;
+  const atRest = await loadAtRestRoots(config.dataDir, keys.x25519SecretKey);
   const store = await Store.open(join(config.dataDir, 'store'));
   shutdown.push(() => store.close());
   const chain = await connectChain(config.chain, keys.operator);
@@ -303,6 +314,7 @@ async function startParts(config: NodeConfig, options: StartNodeOptions, shutdow
   shutdown.push(() => code.stop());
   const parts: BaseParts = {
     keys,
+    atRest,
     store,
     chain,
     membership,
@@ -393,6 +405,7 @@ async function startServices(
       secretContracts: parts.secretContracts,
       sessions: parts.sessions,
       keys,
+      atRest: parts.atRest,
       book,
       modules,
       storedInputs,
@@ -477,7 +490,7 @@ async function startStorage(
   const { x25519SecretKey, x25519PublicKey } = keys;
   const self = keys.peerId;
   const operator = keys.operator.address;
-  const shares = new ShareStore(store, x25519SecretKey);
+  const shares = new ShareStore(store, parts.atRest);
   const directory = new StorageDirectory({ chain });
   const channels = new MemberChannels({ host, self });
   shutdown.push(() => channels.close());

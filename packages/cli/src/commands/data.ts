@@ -51,12 +51,16 @@ export function register(program: Command): void {
     .option('--text <text>', 'this text (UTF-8)')
     .requiredOption('--type <number>', 'data type number 0..255 (what grants refer to)')
     .option('--epochs <count>', 'epochs of storage to prepay', '10')
+    .option(
+      '--max-fee <mos-units>',
+      'the most the store may cost, in MOS smallest units (default: the fee read just before; a fee raised meanwhile makes the store revert)',
+    )
     .option('--json', 'print JSON');
   common(store).action(
     action(
       async (
         context: RunContext,
-        flags: DataFlags & { file?: string; text?: string; type: string; epochs: string },
+        flags: DataFlags & { file?: string; text?: string; type: string; epochs: string; maxFee?: string },
       ) => {
         if ((flags.file === undefined) === (flags.text === undefined))
           throw usageError('give exactly one of --file or --text');
@@ -69,9 +73,13 @@ export function register(program: Command): void {
             : { encoding: 'text', value: flags.text! };
         const dataType = integer(flags.type, '--type', 0, 255);
         const epochs = BigInt(integer(flags.epochs, '--epochs', 1, 1_000_000));
+        if (flags.maxFee !== undefined && !/^\d+$/.test(flags.maxFee)) {
+          throw usageError('--max-fee must be a non-negative integer (MOS smallest units)');
+        }
+        const maxFee = flags.maxFee === undefined ? {} : { maxFee: BigInt(flags.maxFee) };
         const client = await connect(context, flags);
         context.out.progress('recording the pointer on chain and storing the shares');
-        const result = await client.data.store(value, { dataType, epochs, ...committee(flags) });
+        const result = await client.data.store(value, { dataType, epochs, ...maxFee, ...committee(flags) });
         context.out.result(result, [
           `pointer   ${result.pointer}`,
           `size      ${result.size} bytes (with an 18-byte header), ${result.segments} segment(s)`,

@@ -1,4 +1,7 @@
-/** `mosaic keys create|show`: the node's key file in a data directory (secrets are never printed). */
+/**
+ * `mosaic keys create|show|rotate-at-rest`: the node's key file in a data directory (secrets are never printed),
+ * and the rotation of the key its stored shares are sealed under at rest.
+ */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EXIT_CODE_HELP } from '../cli/exit-codes.js';
@@ -36,6 +39,27 @@ export function register(program: Command): void {
       const { loadKeys } = await import('@mosaic/node');
       const loaded = await loadKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
       print(loaded.toJSON(), flags.json);
+    });
+  keys
+    .command('rotate-at-rest')
+    .description(
+      'seal every stored data share and contract state record under a fresh at-rest key (the node must be stopped; an interrupted rotation resumes when run again)',
+    )
+    .requiredOption('-d, --data-dir <dir>', 'data directory')
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key file (or MOSAIC_PASSPHRASE)')
+    .option('--batch-size <records>', 'records per durable write batch', '256')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `\nExample:\n  $ mosaic keys rotate-at-rest --data-dir /var/lib/mosaic\n\n${EXIT_CODE_HELP}`)
+    .action(async (flags: KeyFlags & { batchSize: string }) => {
+      if (!/^[1-9]\d{0,6}$/.test(flags.batchSize)) throw new Error('--batch-size must be an integer in [1, 10^7)');
+      const passphrase = await passphraseOf(flags);
+      const { loadKeys, rotateAtRestKey } = await import('@mosaic/node');
+      const loaded = await loadKeys(flags.dataDir, passphrase === undefined ? {} : { passphrase });
+      const result = await rotateAtRestKey(flags.dataDir, loaded.x25519SecretKey, {
+        batchSize: Number(flags.batchSize),
+        onProgress: (resealed) => process.stderr.write(`resealed ${resealed}\n`),
+      });
+      print({ ...result }, flags.json);
     });
 }
 

@@ -59,6 +59,7 @@ import { MosaicClientError, NodeRpcError } from '../errors.js';
 import type { NodeConnection } from '../rpc/connection.js';
 import { parseAnswer } from '../rpc/wire.js';
 import { type Ledger, sendTransaction } from '../sdk/ledger.js';
+import { dataPointer } from './pointer.js';
 import { type MemberShare, reconstructSegment, type SegmentReconstruction } from './reconstruct.js';
 
 export interface StorageMember {
@@ -89,6 +90,11 @@ export interface StoreOptions {
   autoDeposit?: boolean;
   /** Segments in flight at once (default 4). */
   concurrency?: number;
+  /**
+   * The most the store may cost (MOS smallest units); default: the fee at the rate read just before. The
+   * transaction reverts rather than pay more if the fee is raised meanwhile.
+   */
+  maxFee?: bigint;
 }
 
 export interface StoreResult {
@@ -176,9 +182,10 @@ export class DataClient {
       throw new MosaicClientError('epochs must be a bigint in [1, 2^64)');
     }
     const payload = encodePayload(value);
-    const pointer = toHex32(await sha256Async(payload));
     const size = payload.length;
     const wallet = this.wallet;
+    const contentHash = toHex32(await sha256Async(payload));
+    const pointer = dataPointer(wallet.account.address, contentHash);
     // The committee must exist before anything is paid (committeeOf reverts when n exceeds the staked nodes).
     const currentEpoch = await this.read<bigint>(this.addresses.epochs, epochsAbi, 'currentEpoch', []);
     const [current, cost, balance] = await Promise.all([
@@ -186,6 +193,9 @@ export class DataClient {
       this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'storageCost', [BigInt(size), epochs]),
       this.read<bigint>(this.addresses.dataRegistry, dataRegistryAbi, 'balanceOf', [wallet.account.address]),
     ]);
+    const maxFee = options.maxFee ?? cost;
+    if (typeof maxFee !== 'bigint' || maxFee < 0n) throw new MosaicClientError('maxFee must be a non-negative bigint');
+    if (cost > maxFee) throw new MosaicClientError(`storage costs ${cost}, more than maxFee ${maxFee}`);
     if (balance < cost) {
       if (options.autoDeposit === false) {
         throw new MosaicClientError(`storage costs ${cost}, the DataRegistry balance is ${balance}: deposit first`);
@@ -193,10 +203,11 @@ export class DataClient {
       await this.deposit(cost - balance);
     }
     const receipt = await sendTransaction(this.ledger, this.addresses.dataRegistry, dataRegistryAbi, 'storeData', [
-      pointer,
+      contentHash,
       dataType,
       BigInt(size),
       epochs,
+      maxFee,
     ]);
     const record = await this.record(pointer);
     // Usually recorded in the epoch just read: its committee is already known.
@@ -448,7 +459,8 @@ export class DataClient {
     }
     const operatorOf = (member: number) => members[member - 1]!.operator;
     const expected = hexToBytes(pointer, 'pointer', 32);
-    const matches = async () => equalBytes(await sha256Async(payload), expected);
+    const matches = async () =>
+      equalBytes(hexToBytes(dataPointer(record.owner, toHex32(await sha256Async(payload))), 'pointer', 32), expected);
     if (ambiguous.size > 0) {
       // The same members are wrong in every segment they tampered with: try each hypothesis, keep the one whose
       // payload hashes to the pointer.

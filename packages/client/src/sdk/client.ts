@@ -35,6 +35,7 @@ import {
   depositFees,
   feeBalance,
   type Ledger,
+  minGasPrice,
   type SigningWallet,
 } from './ledger.js';
 import { fetchTaskResult, type PendingTask, type VerifiedResult, type WaitOptions, waitForTask } from './task.js';
@@ -57,7 +58,10 @@ export interface ConnectOptions {
   WebSocket?: WebSocketConstructor;
   /** mosaic_getTask polling interval when no subscription is possible (default 100 ms). */
   pollIntervalMs?: number;
-  /** Default gas price for tasks, in MOS smallest units per gas (default 1). */
+  /**
+   * Default gas price for tasks, in MOS smallest units per gas (default 1). A default below the chain's minimum
+   * (Tasks.minGasPrice) is raised to it; a price given for one call is never raised (a lower one is an error).
+   */
   gasPrice?: bigint;
   /** Timeout of one node RPC request (default 30 s). */
   rpcTimeoutMs?: number;
@@ -155,6 +159,30 @@ export class MosaicClient {
   verifyCommittee(contractId: bigint, epoch?: bigint): Promise<VerifiedCommittee> {
     return verifyCommittee(this.ledger.publicClient, this.ledger.addresses, contractId, epoch);
   }
+
+  /**
+   * The gas price a task pays: `requested` when given (an error if below the chain's minimum), else the larger of
+   * the client's default and the minimum. The minimum is read once and again after `forgetMinGasPrice`.
+   */
+  async gasPrice(requested?: bigint): Promise<bigint> {
+    this.minimum ??= minGasPrice(this.ledger).catch((error: unknown) => {
+      this.minimum = undefined;
+      throw error;
+    });
+    const minimum = await this.minimum;
+    if (requested === undefined) return this.defaults.gasPrice > minimum ? this.defaults.gasPrice : minimum;
+    if (requested < minimum) {
+      throw new MosaicClientError(`gasPrice ${requested} is below the minimum gas price ${minimum} of Tasks`);
+    }
+    return requested;
+  }
+
+  /** Drops the cached minimum gas price (createTask refused a price: the owner raised it). */
+  forgetMinGasPrice(): void {
+    this.minimum = undefined;
+  }
+
+  private minimum: Promise<bigint> | undefined;
 
   /** Prepaid fee balance in Tasks. */
   balance(account?: Address): Promise<bigint> {

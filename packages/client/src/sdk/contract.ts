@@ -36,7 +36,7 @@ import {
 export interface CallOptions {
   /** Most gas the committee may charge (default: the cost model's estimate for the function). */
   gasLimit?: bigint;
-  /** MOS per gas (default: the client's). */
+  /** MOS per gas, at least Tasks.minGasPrice (default: the client's, raised to that minimum). */
   gasPrice?: bigint;
   /** Deposit the missing fee into Tasks before creating the task (default false: throw instead). */
   autoDeposit?: boolean;
@@ -157,7 +157,7 @@ export class SecretContract<C extends AnyContract> {
     if (!Object.hasOwn(this.compiled.functions, fn))
       throw new MosaicClientError(`${this.compiled.name} has no function ${fn}`);
     const limit = gasLimit ?? gasEstimateOf(this.compiled, fn, await this.committeeParams());
-    const price = gasPrice ?? this.client.defaults.gasPrice;
+    const price = await this.client.gasPrice(gasPrice);
     const fee = limit * price;
     const balance = this.client.account ? await this.client.balance() : 0n;
     return { gasLimit: limit, gasPrice: price, fee, balance, shortfall: fee > balance ? fee - balance : 0n };
@@ -180,7 +180,7 @@ export class SecretContract<C extends AnyContract> {
     // The prepaid balance is not read up front: createTask reverts with InsufficientBalance when it is short,
     // and only then is the shortfall deposited (autoDeposit) or reported. One chain read less per call.
     const gasLimit = options.gasLimit ?? gasEstimateOf(this.compiled, fn, await this.committeeParams());
-    const gasPrice = options.gasPrice ?? this.client.defaults.gasPrice;
+    let gasPrice = await this.client.gasPrice(options.gasPrice);
 
     const caller = this.client.account;
     if (!caller) throw new MosaicClientError('calling a secret contract needs an account (the task is paid by it)');
@@ -211,7 +211,13 @@ export class SecretContract<C extends AnyContract> {
       });
     let created: Awaited<ReturnType<typeof createTask>>;
     try {
-      created = await create();
+      created = await create().catch(async (error: unknown) => {
+        // The owner raised the minimum since it was read: a default price follows it, a chosen one does not.
+        if (revertOf(error)?.name !== 'GasPriceBelowMinimum' || options.gasPrice !== undefined) throw error;
+        this.client.forgetMinGasPrice();
+        gasPrice = await this.client.gasPrice();
+        return create();
+      });
     } catch (error) {
       const revert = revertOf(error);
       if (revert?.name !== 'InsufficientBalance') throw error;

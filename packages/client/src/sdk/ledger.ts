@@ -181,6 +181,15 @@ export interface CreateTaskInput {
   gasPrice: bigint;
 }
 
+/** Tasks.minGasPrice: the lowest gas price createTask accepts now (the owner may change it). */
+export function minGasPrice(ledger: Ledger): Promise<bigint> {
+  return ledger.publicClient.readContract({
+    address: ledger.addresses.tasks,
+    abi: tasksAbi,
+    functionName: 'minGasPrice',
+  });
+}
+
 /** A fresh storage slot (22,100) and the checkpoint's event-free bookkeeping, rounded up. */
 const CHECKPOINT_GAS = 25_000n;
 

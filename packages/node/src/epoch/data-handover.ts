@@ -159,7 +159,7 @@ export class DataHandover {
     if (before.some((m) => m.peerId === self.toString())) this.invite(move, before, after);
     const fresh = await this.runSession(move, record.size, before, after, complete ? held : undefined);
     if (fresh) await shares.putAll(fresh);
-    else await shares.deletePointer(pointer);
+    else await shares.deletePointer(pointer, toEpoch);
     logger.info(
       { pointer, fromEpoch: String(fromEpoch), toEpoch: String(toEpoch), kept: fresh !== undefined },
       'data handover done',

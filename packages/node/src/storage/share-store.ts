@@ -1,7 +1,8 @@
 /**
  * The data shares this node holds as a storage committee member, encrypted at rest: one record per
- * (pointer, segment), ChaCha20-Poly1305 (node:crypto) under a key derived from the node's X25519 secret key
- * (HKDF, own label), with the record's header as associated data. The header keeps what a later resharing
+ * (pointer, segment), ChaCha20-Poly1305 (node:crypto) under a key derived from the node's at-rest root (HKDF,
+ * own label; keys/at-rest-keyring.ts), with the record's header as associated data. A record opens under any
+ * root of the keyring and is sealed under the current one. The header keeps what a later resharing
  * to the next epoch's committee needs: the committee epoch, this node's member index (Shamir point), (n, t),
  * the segment and the payload size. A record moved to another key, or a header edited, fails authentication.
  *
@@ -20,11 +21,10 @@
 import { randomBytes } from 'node:crypto';
 import { type FieldVector, vec } from '@mosaic/mpc';
 import { DATA_LAYOUTS, type DataLayout, expandShareSeed, SHARE_SEED_BYTES } from '@mosaic/protocol';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { Hex } from 'viem';
 import { chachaOpen, chachaSeal, nodeAead } from '../crypto/node-crypto.js';
 import type { Namespace, Store, WriteBatch } from '../db/store.js';
+import { type AtRestRoots, atRestKeys } from '../keys/at-rest-keyring.js';
 
 export interface ShareRecord {
   pointer: Hex;
@@ -49,6 +49,13 @@ export type SeededShareRecord = Omit<ShareRecord, 'share'> & { seed: Uint8Array;
 export class ShareStoreError extends Error {
   override name = 'ShareStoreError';
 }
+
+// One codec object per namespace, so that several ShareStores can share a Store (Store.namespace insists).
+const RAW = { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b };
+const EPOCH = {
+  encode: (v: bigint) => new TextEncoder().encode(v.toString()),
+  decode: (b: Uint8Array) => BigInt(new TextDecoder().decode(b)),
+};
 
 const MAGIC_V1 = new TextEncoder().encode('MDS1');
 const MAGIC = new TextEncoder().encode('MDS2');
@@ -98,13 +105,21 @@ export class GroupCommit {
 
 export class ShareStore {
   readonly records: Namespace<Uint8Array>;
+  /**
+   * Pointers this node handed over and no longer holds, with the epoch they moved to: what `latestEpoch` reports
+   * once the records are gone, so that a store request of an earlier epoch is refused here for good.
+   */
+  readonly movedOn: Namespace<bigint>;
   readonly commits: GroupCommit;
-  private readonly key: Uint8Array;
+  /** The at-rest keys, the current one first. */
+  private readonly keys: Uint8Array[];
 
-  constructor(store: Store, x25519SecretKey: Uint8Array) {
-    this.records = store.namespace('data-shares', { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b });
+  /** @param secret The at-rest roots, or the X25519 secret key alone (the root before any rotation). */
+  constructor(store: Store, secret: Uint8Array | AtRestRoots) {
+    this.records = store.namespace('data-shares', RAW);
+    this.movedOn = store.namespace('data-moved-on', EPOCH);
     this.commits = new GroupCommit(store);
-    this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/data-at-rest/v1'), 32);
+    this.keys = atRestKeys(secret, 'mosaic/data-at-rest/v1');
   }
 
   /** Stores a record durably (group-committed with the other writes in flight). */
@@ -122,16 +137,37 @@ export class ShareStore {
     });
   }
 
-  /** Deletes a pointer's records (all segments), durably. */
-  async deletePointer(pointer: Hex): Promise<number> {
+  /**
+   * Deletes a pointer's records (all segments), durably; with `movedTo`, also records in the same batch that the
+   * pointer was handed over to that epoch's committee.
+   */
+  async deletePointer(pointer: Hex, movedTo?: bigint): Promise<number> {
     const keys: string[] = [];
     for await (const key of this.records.keys({ prefix: `${pointer.toLowerCase()}:` })) keys.push(key);
-    if (keys.length > 0) {
+    if (keys.length > 0 || movedTo !== undefined) {
       await this.commits.write((batch) => {
         for (const k of keys) batch.del(this.records, k);
+        if (movedTo !== undefined) batch.put(this.movedOn, pointer.toLowerCase(), movedTo);
       });
     }
     return keys.length;
+  }
+
+  /**
+   * The latest epoch this node knows the pointer's segment in: the epoch of its record, else the epoch it
+   * handed the pointer over to, else undefined. Read from the record's header alone (it is authenticated when
+   * the share is opened).
+   */
+  async latestEpoch(pointer: Hex, segment: number): Promise<bigint | undefined> {
+    const sealed = await this.records.get(keyOf(pointer, segment));
+    const moved = await this.movedOn.get(pointer.toLowerCase());
+    const headerBytes = sealed !== undefined && isMagic(sealed, MAGIC_V1) ? HEADER_V1 : HEADER;
+    const held =
+      sealed !== undefined && sealed.length >= headerBytes
+        ? decodeHeader(sealed.subarray(0, headerBytes)).epoch
+        : undefined;
+    if (held === undefined) return moved;
+    return moved !== undefined && moved > held ? moved : held;
   }
 
   /** The pointers this node holds shares of. */
@@ -163,6 +199,43 @@ export class ShareStore {
     return total;
   }
 
+  /**
+   * A stored record sealed again under the current key, the same header and plaintext (a seed stays a seed);
+   * undefined when it is sealed under the current key already.
+   */
+  resealed(bytes: Uint8Array): Uint8Array | undefined {
+    const headerBytes = isMagic(bytes, MAGIC_V1) ? HEADER_V1 : HEADER;
+    if (bytes.length < headerBytes + NONCE + TAG) throw new ShareStoreError('stored share is truncated');
+    if (this.decrypt(bytes, headerBytes, this.keys.slice(0, 1)) !== undefined) return undefined;
+    const plain = this.decrypt(bytes, headerBytes, this.keys.slice(1));
+    if (plain === undefined)
+      throw new ShareStoreError('stored share fails authentication (corrupted or tampered on disk)');
+    const nonce = randomBytes(NONCE);
+    const sealed = chachaSeal(this.keys[0]!, nonce, bytes.subarray(0, headerBytes), plain);
+    plain.fill(0);
+    const out = new Uint8Array(headerBytes + NONCE + sealed.length);
+    out.set(bytes.subarray(0, headerBytes), 0);
+    out.set(nonce, headerBytes);
+    out.set(sealed, headerBytes + NONCE);
+    return out;
+  }
+
+  private decrypt(bytes: Uint8Array, headerBytes: number, keys: readonly Uint8Array[]): Uint8Array | undefined {
+    for (const key of keys) {
+      try {
+        return chachaOpen(
+          key,
+          bytes.subarray(headerBytes, headerBytes + NONCE),
+          bytes.subarray(0, headerBytes),
+          bytes.subarray(headerBytes + NONCE),
+        );
+      } catch {
+        // not this key: try the next one
+      }
+    }
+    return undefined;
+  }
+
   seal(record: ShareRecord | SeededShareRecord): Uint8Array {
     const seeded = 'seed' in record;
     if (seeded && record.seed.length !== SHARE_SEED_BYTES) throw new ShareStoreError('a share seed is 32 bytes');
@@ -172,7 +245,7 @@ export class ShareStore {
     const plain = seeded
       ? record.seed
       : new Uint8Array(record.share.buffer, record.share.byteOffset, record.share.byteLength);
-    const sealed = chachaSeal(this.key, nonce, header, plain);
+    const sealed = chachaSeal(this.keys[0]!, nonce, header, plain);
     const out = new Uint8Array(HEADER + NONCE + sealed.length);
     out.set(header, 0);
     out.set(nonce, HEADER);
@@ -188,15 +261,8 @@ export class ShareStore {
     if (record.pointer !== pointer.toLowerCase() || record.segment !== segment) {
       throw new ShareStoreError('stored share is filed under another pointer or segment');
     }
-    let plain: Uint8Array;
-    try {
-      plain = chachaOpen(
-        this.key,
-        bytes.subarray(headerBytes, headerBytes + NONCE),
-        header,
-        bytes.subarray(headerBytes + NONCE),
-      );
-    } catch {
+    const plain = this.decrypt(bytes, headerBytes, this.keys);
+    if (plain === undefined) {
       throw new ShareStoreError('stored share fails authentication (corrupted or tampered on disk)');
     }
     let share: Uint32Array;

@@ -26,8 +26,8 @@ import type { ShareStore } from './share-store.js';
 import { parseFramed, storeHeaderSchema } from './wire.js';
 
 export interface StoreHandlerComponents {
-  directory: Pick<StorageDirectory, 'record' | 'checkSeat' | 'binding' | 'domain'>;
-  shares: Pick<ShareStore, 'put'>;
+  directory: Pick<StorageDirectory, 'record' | 'checkSeat' | 'binding' | 'domain' | 'recentEpoch'>;
+  shares: Pick<ShareStore, 'put' | 'latestEpoch'>;
   /** This node's operator (its seat) and X25519 key pair (the envelopes are sealed to it). */
   operator: Address;
   x25519SecretKey: Uint8Array;
@@ -40,6 +40,22 @@ export class StoreHandler {
   private readonly signers = new Map<string, Promise<Address>>();
 
   constructor(private readonly components: StoreHandlerComponents) {}
+
+  /**
+   * A store is for the epoch its record was made in (the share's envelope is bound to it). Once the data moved on
+   * to a later committee (here: a record of a later epoch, or a handover away from this node; on chain: a later
+   * epoch), the owner's signed request, replayed, would put back a share that the handover replaced or deleted.
+   */
+  private async refuseStale(pointer: Hex, segment: number, storedAtEpoch: bigint): Promise<void> {
+    const refuse = (why: string) => new StorageError('replayed', `a store of an earlier epoch is refused: ${why}`);
+    const held = await this.components.shares.latestEpoch(pointer, segment);
+    if (held !== undefined && held > storedAtEpoch) {
+      throw refuse(`this member holds the data for epoch ${held}, the store is for epoch ${storedAtEpoch}`);
+    }
+    const current = await this.components.directory.recentEpoch();
+    if (current > storedAtEpoch)
+      throw refuse(`the data was recorded in epoch ${storedAtEpoch}, the chain is at ${current}`);
+  }
 
   /** A member's share of a segment arrives: check everything, then store it encrypted at rest. */
   async accept(bytes: Uint8Array): Promise<Uint8Array> {
@@ -60,6 +76,7 @@ export class StoreHandler {
       throw new StorageError('bad-request', `no segment ${h.segment}`);
     }
     await directory.checkSeat(pointer, record.storedAtEpoch, h.n, h.member, this.components.operator);
+    await this.refuseStale(pointer, h.segment, record.storedAtEpoch);
     // One signature covers a batch of segments: this segment's share hashes must hash to its entry.
     const at = h.segment - h.firstSegment;
     if (at < 0 || at >= h.segmentHashes.length) {

@@ -23,7 +23,10 @@ export interface BundleRelayComponents {
   committees: { committee(contractId: bigint, epoch: bigint): Promise<Committee> };
   self: PeerId;
   logger: Logger;
-  /** How long a member waits for a task's bundle before running it as "no input" (skipped). Default 20 s. */
+  /**
+   * How long after it recorded a task a member waits for its bundle before running it as "no input" (the task is
+   * then charged its whole escrow). Default 20 s.
+   */
   bundleTimeoutMs?: number;
 }
 
@@ -94,10 +97,16 @@ export class BundleRelay {
     return { accepted, bundleHash: hash };
   }
 
-  /** The task's bundle once it is here, or undefined when it did not come within the bundle time-out. */
+  /**
+   * The task's bundle once it is here, or undefined when it did not come within the bundle time-out. The time-out
+   * counts from when this member recorded the task (a task still `created` was last written then), not from when
+   * its turn came: bundle-less tasks queued one after another in a stateful contract wait out their time-outs
+   * side by side, so a row of them holds the queue for about one time-out, not one each.
+   */
   async waitFor(entry: TaskEntry): Promise<Uint8Array | undefined> {
     const key = taskKey(entry.contractId, entry.sequence);
-    const deadline = Date.now() + (this.components.bundleTimeoutMs ?? 20_000);
+    const since = entry.status === 'created' ? Math.min(entry.updatedAt, Date.now()) : Date.now();
+    const deadline = since + (this.components.bundleTimeoutMs ?? 20_000);
     for (;;) {
       // A bundle kept while the read below is on its way bumps the count: read again rather than sleep
       // through its wake-up until the deadline.

@@ -38,6 +38,7 @@ import type { StoredReceipt, TaskEntry } from './task-book.js';
 /** Receipt status codes as Tasks.sol records them. */
 export const STATUS = RECEIPT_STATUS;
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
+const NO_BUNDLE = 'no task bundle reached this member in time';
 const NO_SELECTOR = '0x00000000';
 
 export interface TaskRunInput {
@@ -134,7 +135,7 @@ export async function runTaskBatch(
         problem = `bundle already used by task 0x${entry.replayOf.toString(16)}: a bundle runs once`;
       } else if (!f) problem = `the contract has no function with selector ${entry.selector}`;
       else if (gas > entry.gasLimit) problem = `the function needs ${gas} gas, the task allows ${entry.gasLimit}`;
-      else if (!raw) problem = 'no task bundle reached this member in time';
+      else if (!raw) problem = NO_BUNDLE;
       else {
         try {
           bundle = decodeBundle(raw);
@@ -164,15 +165,15 @@ export async function runTaskBatch(
           }
         }
       }
-      return { entry, problem, opened, bundle, stored };
+      return { entry, problem, opened, bundle, stored, missing: problem === NO_BUNDLE };
     }),
   );
 
   // Step 4: for each task, everyone runs it, or nobody does; with stored inputs, the members also agree on
   // which storage members' sub-shares everyone combines.
-  const { ready, senders } = await agree(
+  const { ready, senders, missing } = await agree(
     party,
-    checked.map((c) => ({ ready: c.problem === undefined, stored: c.stored })),
+    checked.map((c) => ({ ready: c.problem === undefined, missing: c.missing, stored: c.stored })),
     storedCount,
   );
   const outcomes: (TaskRunOutcome | undefined)[] = checked.map((c, k) => {
@@ -185,11 +186,17 @@ export async function runTaskBatch(
         newState: common.state,
       };
     }
-    const overGas = f !== undefined && gas > c.entry.gasLimit;
+    // A task whose bundle did not reach a member held the committee (and a stateful contract's queue) for the
+    // bundle time-out: its caller forfeits the whole escrow, as for a task over its gas limit.
+    const charged = (f !== undefined && gas > c.entry.gasLimit) || missing[k]!;
     return {
-      receipt: receiptOf(c.entry, overGas ? STATUS.failure : STATUS.skipped, overGas ? c.entry.gasLimit : 0n),
-      receiptStatus: overGas ? 'failure' : 'skipped',
-      error: c.problem ?? 'another committee member could not run the task (bad or missing bundle)',
+      receipt: receiptOf(c.entry, charged ? STATUS.failure : STATUS.skipped, charged ? c.entry.gasLimit : 0n),
+      receiptStatus: charged ? 'failure' : 'skipped',
+      error:
+        c.problem ??
+        (missing[k]
+          ? 'the task bundle did not reach every committee member in time: the escrow is charged'
+          : 'another committee member could not run the task (bad or missing bundle)'),
       newState: common.state,
     };
   });
@@ -375,13 +382,14 @@ interface AgreedStored {
  */
 async function agree(
   party: Party,
-  tasks: readonly { ready: boolean; stored: readonly StoredInputFetch[] }[],
+  tasks: readonly { ready: boolean; missing: boolean; stored: readonly StoredInputFetch[] }[],
   storedCount: number,
-): Promise<{ ready: boolean[]; senders: AgreedStored[] }> {
+): Promise<{ ready: boolean[]; senders: AgreedStored[]; missing: boolean[] }> {
   const width = 1 + 2 * storedCount;
+  // Per task: 1 ready, 0 not ready, 2 not ready because the bundle never came (the task is then charged).
   const mine = vec.fromBigInts(
-    tasks.flatMap(({ ready, stored }) => [
-      ready ? 1n : 0n,
+    tasks.flatMap(({ ready, missing, stored }) => [
+      ready ? 1n : missing ? 2n : 0n,
       ...Array.from({ length: storedCount }, (_, s) => {
         const fetch = ready ? stored[s] : undefined;
         return fetch ? [fetch.epoch % field.P, answeredMask(fetch)] : [0n, 0n];
@@ -396,6 +404,7 @@ async function agree(
   );
   const all = [mine, ...others.map((j) => got.get(j)!)];
   const ready = tasks.map((t, k) => t.ready && all.every((v) => vec.get(v, k * width) === 1n));
+  const missing = tasks.map((_, k) => all.some((v) => vec.get(v, k * width) === 2n));
   const senders = tasks.map((t, k): AgreedStored => {
     if (!ready[k]) return { sets: [] };
     const sets: number[][] = [];
@@ -417,7 +426,7 @@ async function agree(
     }
     return { sets };
   });
-  return { ready, senders };
+  return { ready, senders, missing };
 }
 
 /** A 32-byte hash as 3 field elements (11 + 11 + 10 bytes, each far below p). */
@@ -469,7 +478,7 @@ function versionWord(version: bigint): Hex {
   return `0x${version.toString(16).padStart(64, '0')}` as Hex;
 }
 
-/** A receipt with no outputs: skipped (no fee) or failure (charged `gasUsed`). */
+/** A receipt with no outputs: skipped (no fee) or failure (charged `gasUsed`: over its gas limit, or no bundle). */
 export function receiptOf(entry: TaskEntry, status: 1 | 2 | 3, gasUsed: bigint): StoredReceipt {
   return {
     taskId: entry.taskId,

@@ -1,8 +1,9 @@
 /**
  * A secret contract's state shares at this node, encrypted at rest. A share alone reveals nothing, but a disk
  * image of t + 1 nodes would; so shares are sealed with XChaCha20-Poly1305 under a key derived from the node's
- * X25519 secret key (HKDF, own label), with the contract id and state version as associated data (a record
- * cannot be moved to another contract or replayed as another version without failing authentication).
+ * at-rest root (HKDF, own label; keys/at-rest-keyring.ts), with the contract id and state version as associated
+ * data (a record cannot be moved to another contract or replayed as another version without failing
+ * authentication). A record opens under any root of the keyring and is sealed under the current one.
  *
  * `version` is the number of the contract's tasks the state reflects: the state a task with sequence k reads
  * has version k, and after it the version is k + 1 (also when the task was skipped). `epoch` names the
@@ -11,10 +12,9 @@
  */
 import { type FieldVector, vec } from '@mosaic/mpc';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Namespace, Store, WriteBatch } from '../db/store.js';
+import { type AtRestRoots, atRestKeys } from '../keys/at-rest-keyring.js';
 
 export interface ContractState {
   version: bigint;
@@ -28,18 +28,56 @@ export class StateStoreError extends Error {
 }
 
 const MAX_VARIABLES = 4096;
+// One codec object, so that several StateStores can share a Store (Store.namespace insists).
+const RAW = { encode: (v: Uint8Array) => v, decode: (b: Uint8Array) => b };
 const HEADER = 16 + 24;
 
 export class StateStore {
-  private readonly records: Namespace<Uint8Array>;
-  private readonly key: Uint8Array;
+  readonly records: Namespace<Uint8Array>;
+  /** The at-rest keys, the current one first. */
+  private readonly keys: Uint8Array[];
 
-  constructor(store: Store, x25519SecretKey: Uint8Array) {
-    this.records = store.namespace('contract-state', {
-      encode: (v: Uint8Array) => v,
-      decode: (b: Uint8Array) => b,
-    });
-    this.key = hkdf(sha256, x25519SecretKey, undefined, new TextEncoder().encode('mosaic/state-at-rest/v1'), 32);
+  /** @param secret The at-rest roots, or the X25519 secret key alone (the root before any rotation). */
+  constructor(store: Store, secret: Uint8Array | AtRestRoots) {
+    this.records = store.namespace('contract-state', RAW);
+    this.keys = atRestKeys(secret, 'mosaic/state-at-rest/v1');
+  }
+
+  /**
+   * A stored record (`key` as in `records`) sealed again under the current key, the same plaintext and header;
+   * undefined when it is sealed under the current key already.
+   */
+  resealed(key: string, record: Uint8Array): Uint8Array | undefined {
+    const contractId = BigInt(`0x${key}`);
+    if (this.decrypt(contractId, record, this.keys.slice(0, 1)) !== undefined) return undefined;
+    const plain = this.decrypt(contractId, record, this.keys.slice(1));
+    if (plain === undefined) {
+      throw new StateStoreError(`state record of contract ${contractId} fails authentication (tampered or foreign)`);
+    }
+    const header = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    const nonce = randomBytes(24);
+    const aad = aadOf(contractId, header.getBigUint64(0, false), header.getBigUint64(8, false));
+    const sealed = xchacha20poly1305(this.keys[0]!, nonce, aad).encrypt(plain);
+    plain.fill(0);
+    const out = new Uint8Array(HEADER + sealed.length);
+    out.set(record.subarray(0, 16), 0);
+    out.set(nonce, 16);
+    out.set(sealed, HEADER);
+    return out;
+  }
+
+  private decrypt(contractId: bigint, record: Uint8Array, keys: readonly Uint8Array[]): Uint8Array | undefined {
+    if (record.length < HEADER + 16 + 4) return undefined;
+    const header = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    const aad = aadOf(contractId, header.getBigUint64(0, false), header.getBigUint64(8, false));
+    for (const key of keys) {
+      try {
+        return xchacha20poly1305(key, record.subarray(16, HEADER), aad).decrypt(record.subarray(HEADER));
+      } catch {
+        // not this key: try the next one
+      }
+    }
+    return undefined;
   }
 
   async get(contractId: bigint): Promise<ContractState | undefined> {
@@ -71,7 +109,9 @@ export class StateStore {
       at += v.byteLength;
     }
     const nonce = randomBytes(24);
-    const sealed = xchacha20poly1305(this.key, nonce, aadOf(contractId, state.version, state.epoch)).encrypt(plain);
+    const sealed = xchacha20poly1305(this.keys[0]!, nonce, aadOf(contractId, state.version, state.epoch)).encrypt(
+      plain,
+    );
     const out = new Uint8Array(HEADER + sealed.length);
     const header = new DataView(out.buffer);
     header.setBigUint64(0, state.version, false);
@@ -87,12 +127,8 @@ export class StateStore {
     const header = new DataView(record.buffer, record.byteOffset, record.byteLength);
     const version = header.getBigUint64(0, false);
     const epoch = header.getBigUint64(8, false);
-    let plain: Uint8Array;
-    try {
-      plain = xchacha20poly1305(this.key, record.subarray(16, HEADER), aadOf(contractId, version, epoch)).decrypt(
-        record.subarray(HEADER),
-      );
-    } catch {
+    const plain = this.decrypt(contractId, record, this.keys);
+    if (plain === undefined) {
       throw new StateStoreError(`state record of contract ${contractId} fails authentication (tampered or foreign)`);
     }
     const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);

@@ -15,6 +15,7 @@ import type { Store, WriteBatch } from '../db/store.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { CommitteeSession, CommitteeSessionOptions } from '../sessions/committee-sessions.js';
 import { errorMessage } from '../util/error-message.js';
+import { needsBundle } from './bundle-need.js';
 import type { StoredResult } from './results.js';
 import { receiptOf, runTaskBatch, STATUS, type StoredInputSource, type TaskRunOutcome } from './run-task.js';
 import type { ContractState, StateStore } from './state-store.js';
@@ -66,7 +67,9 @@ export class TaskExecution {
     const stateful = module.state.length > 0;
     if (stateful && entries.length > 1) throw new Error('a stateful contract runs its tasks one by one');
     const started = performance.now();
-    const received = await Promise.all(entries.map((e) => bundles.waitFor(e)));
+    const received = await Promise.all(
+      entries.map((e) => (needsBundle(e, module, committee) ? bundles.waitFor(e) : undefined)),
+    );
     const bundleAt = performance.now();
     const stored = stateful ? await this.stateFor(first) : undefined;
     const running = store.batch();

@@ -10,6 +10,7 @@ import type { ChainMembership } from '../chain/membership.js';
 import type { SecretContractIndex } from '../chain/secret-contracts.js';
 import type { Store, WriteBatch } from '../db/store.js';
 import { ContractStateHandovers } from '../epoch/contract-state-handovers.js';
+import type { AtRestRoots } from '../keys/at-rest-keyring.js';
 import type { NodeKeys } from '../keys/keystore.js';
 import type { Host } from '../p2p/host.js';
 import type { CommitteeSessions } from '../sessions/committee-sessions.js';
@@ -33,6 +34,8 @@ export interface TaskServicesComponents {
   secretContracts: Pick<SecretContractIndex, 'all'>;
   sessions: CommitteeSessions;
   keys: NodeKeys;
+  /** The at-rest key roots contract state is sealed under (default: the X25519 secret key alone). */
+  atRest?: AtRestRoots;
   book: TaskBook;
   modules: ContractModules;
   /** Where tasks' stored inputs come from (storage/stored-inputs.ts). */
@@ -78,7 +81,7 @@ export class TaskServices {
   static async start(c: TaskServicesComponents, settings: TaskSettings = {}): Promise<TaskServices> {
     const { host, store, chain, committees, keys, book, modules, logger } = c;
     const self = keys.peerId;
-    const state = new StateStore(store, keys.x25519SecretKey);
+    const state = new StateStore(store, c.atRest ?? keys.x25519SecretKey);
     const handovers = new ContractStateHandovers({
       store,
       state,

@@ -1,7 +1,8 @@
 // Stored data: the payload and its pointer (docs/storage.md describes the whole protocol). In short:
 //
 //   payload  = version (1) || encoding (1) || salt (16, random) || body
-//   pointer  = SHA-256(payload)                       (recorded on chain by DataRegistry.storeData; size = |payload|)
+//   content  = SHA-256(payload)                       (given to DataRegistry.storeData; size = |payload|)
+//   pointer  = keccak256(abi.encode(owner, content))  (DataRegistry.pointerOf: only the owner can register it)
 //   segments = the payload cut into segments of field elements (layout.ts), each Shamir-shared (degree t) to the
 //              n members of the storage committee Epochs.committeeOf(pointer, storedAtEpoch, n)
 //   share envelope = a sealed envelope (../envelope) per member and segment, plaintext = the member's share
@@ -117,6 +118,7 @@ export function decodePayload(payload: Uint8Array): DataValue {
   }
 }
 
-export function pointerOf(payload: Uint8Array): Hex {
+/** SHA-256 of a payload: the content hash DataRegistry.storeData takes (the pointer also binds the owner). */
+export function contentHashOf(payload: Uint8Array): Hex {
   return bytesToHex(sha256(payload));
 }
