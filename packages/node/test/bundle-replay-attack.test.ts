@@ -19,12 +19,13 @@ import {
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
 import { compile, contract, encodeArgs, fn, reveal, secret, state } from '@mosaic/lang';
 import { vec } from '@mosaic/mpc';
-import { bytesToHex, createWalletClient, type Hex, http, type LocalAccount } from 'viem';
+import { bytesToHex, type Hex, type LocalAccount } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
 import { type NodeProcess, rpc } from '../src/devnet/index.js';
 import type { TestLedger } from '../src/devnet/ledger.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
+import { finalViews, ledgerOf as ledgerFor, type TaskView } from './task-views.js';
 
 const votes = state({ yes: secret.int64 });
 const Ballot = contract('Ballot', {
@@ -38,12 +39,6 @@ const Ballot = contract('Ballot', {
   },
 });
 
-interface TaskView {
-  status: string;
-  receiptStatus?: string;
-  error?: string;
-}
-
 describe('attack: replaying a caller’s task bundle', { timeout: 600_000 }, () => {
   let network: LocalNetwork;
   let ledger: TestLedger;
@@ -52,27 +47,10 @@ describe('attack: replaying a caller’s task bundle', { timeout: 600_000 }, () 
   const victim = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 7 });
   const attacker = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 8 });
 
-  const ledgerOf = (account: LocalAccount): Ledger => ({
-    publicClient: ledger.client,
-    walletClient: createWalletClient({ account, chain: ledger.chain, transport: http(ledger.url) }),
-    addresses: ledger.addresses,
-  });
+  const ledgerOf = (account: LocalAccount): Ledger => ledgerFor(ledger, account);
 
   /** Every node's view of a task, once each has it in a final state. */
-  const onEveryNode = async (taskId: bigint): Promise<TaskView[]> =>
-    Promise.all(
-      nodes.map(async (node) => {
-        const until = Date.now() + 150_000;
-        for (;;) {
-          const info = (await rpc(node.rpcUrl(), 'mosaic_getTask', { taskId: `0x${taskId.toString(16)}` }).catch(
-            () => undefined,
-          )) as TaskView | undefined;
-          if (info && (info.status === 'receipted' || info.status === 'failed')) return info;
-          if (Date.now() > until) return info ?? { status: 'unknown' };
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }),
-    );
+  const onEveryNode = (taskId: bigint): Promise<TaskView[]> => finalViews(nodes, taskId, 150_000);
 
   before(async () => {
     // Generous round and bundle time limits: the test is about what the members decide, not about a member that

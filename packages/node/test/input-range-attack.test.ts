@@ -28,6 +28,7 @@ import { WebSocket } from 'ws';
 import { type NodeProcess, rpc } from '../src/devnet/index.js';
 import type { TestLedger } from '../src/devnet/ledger.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
+import { finalViews, type TaskView } from './task-views.js';
 
 const tally = state({ yes: secret.int64, no: secret.int64 });
 const WeightedPoll = contract('WeightedPoll', {
@@ -42,12 +43,6 @@ const WeightedPoll = contract('WeightedPoll', {
   },
 });
 
-interface TaskView {
-  status: string;
-  receiptStatus?: string;
-  error?: string;
-}
-
 describe('attack: secret inputs outside their declared types', { timeout: 900_000 }, () => {
   let network: LocalNetwork;
   let ledger: TestLedger;
@@ -56,20 +51,7 @@ describe('attack: secret inputs outside their declared types', { timeout: 900_00
   const caller = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 7 });
 
   /** Every node's view of a task, once each has it in a final state. */
-  const onEveryNode = async (taskId: bigint): Promise<TaskView[]> =>
-    Promise.all(
-      nodes.map(async (node) => {
-        const until = Date.now() + 240_000;
-        for (;;) {
-          const info = (await rpc(node.rpcUrl(), 'mosaic_getTask', { taskId: `0x${taskId.toString(16)}` }).catch(
-            () => undefined,
-          )) as TaskView | undefined;
-          if (info && (info.status === 'receipted' || info.status === 'failed')) return info;
-          if (Date.now() > until) return info ?? { status: 'unknown' };
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }),
-    );
+  const onEveryNode = (taskId: bigint): Promise<TaskView[]> => finalViews(nodes, taskId, 240_000);
 
   before(async () => {
     // Generous round and bundle time limits: the test is about what the members decide, not about a member that

@@ -13,12 +13,13 @@ import { createTask, depositFees, feeBalance, type Ledger, MosaicClient, revertO
 import { tasksAbi } from '@mosaic/contracts';
 import { ANVIL_MNEMONIC } from '@mosaic/contracts/node';
 import { compile, contract, fn, reveal, secret, state } from '@mosaic/lang';
-import { bytesToHex, createWalletClient, type Hex, http, keccak256, type LocalAccount, toHex } from 'viem';
+import { bytesToHex, type Hex, keccak256, type LocalAccount, toHex } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { WebSocket } from 'ws';
-import { type NodeProcess, rpc } from '../src/devnet/index.js';
+import type { NodeProcess } from '../src/devnet/index.js';
 import type { TestLedger } from '../src/devnet/ledger.js';
 import { type LocalNetwork, startLocalNetwork } from '../src/devnet/network.js';
+import { finalViews, ledgerOf as ledgerFor, type TaskView } from './task-views.js';
 
 const votes = state({ yes: secret.int64 });
 const Ballot = contract('Ballot', {
@@ -39,12 +40,6 @@ const STALLS = 3;
 /** Bundle time-out of every member: short, so the test takes less time; the ratio reported does not depend on it. */
 const BUNDLE_TIMEOUT_MS = 8_000;
 
-interface TaskView {
-  status: string;
-  receiptStatus?: string;
-  error?: string;
-}
-
 describe('attack: stalling a stateful contract with bundle-less tasks', { timeout: 600_000 }, () => {
   let network: LocalNetwork;
   let ledger: TestLedger;
@@ -53,27 +48,10 @@ describe('attack: stalling a stateful contract with bundle-less tasks', { timeou
   const user = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 7 });
   const attacker = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: 8 });
 
-  const ledgerOf = (account: LocalAccount): Ledger => ({
-    publicClient: ledger.client,
-    walletClient: createWalletClient({ account, chain: ledger.chain, transport: http(ledger.url) }),
-    addresses: ledger.addresses,
-  });
+  const ledgerOf = (account: LocalAccount): Ledger => ledgerFor(ledger, account);
 
-  /** Every node's view of a task, once each has it receipted or failed. */
-  const onEveryNode = async (taskId: bigint): Promise<TaskView[]> =>
-    Promise.all(
-      nodes.map(async (node) => {
-        const until = Date.now() + 180_000;
-        for (;;) {
-          const info = (await rpc(node.rpcUrl(), 'mosaic_getTask', { taskId: `0x${taskId.toString(16)}` }).catch(
-            () => undefined,
-          )) as TaskView | undefined;
-          if (info && (info.status === 'receipted' || info.status === 'failed')) return info;
-          if (Date.now() > until) return info ?? { status: 'unknown' };
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }),
-    );
+  /** Every node's view of a task, once each has it in a final state. */
+  const onEveryNode = (taskId: bigint): Promise<TaskView[]> => finalViews(nodes, taskId, 180_000);
 
   /** Tasks.taskStatus on chain: 1 pending, 2 receipted, 3 refunded. */
   const statusOnChain = (taskId: bigint) =>

@@ -10,12 +10,13 @@
  * The X25519 secret itself is never written here; the file names it `node-key`.
  */
 import { randomBytes } from 'node:crypto';
-import { open as openFile, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
+import { writePrivateFile } from './private-file.js';
 
 export const AT_REST_FILE = 'at-rest-keys.json';
 
@@ -91,26 +92,7 @@ export async function writeAtRestRoots(
     ciphertext: Buffer.from(ciphertext).toString('hex'),
   };
   const file = join(dataDir, AT_REST_FILE);
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await openFile(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(content)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  const dir = await openFile(dataDir, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writePrivateFile(file, `${JSON.stringify(content)}\n`, { syncDir: true });
 }
 
 /** A fresh random root. */

@@ -8,7 +8,7 @@
  * Nothing here logs or prints a secret; `NodeKeys` has a toJSON that shows public parts only.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open as openFile, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface';
@@ -18,6 +18,7 @@ import { type Hex, isHex } from 'viem';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 import { DEFAULT_SCRYPT, fromHex, open, type ScryptCost, seal, sealedSchema, toHex } from './encryption.js';
+import { writePrivateFile } from './private-file.js';
 
 export const KEY_FILE = 'keys.json';
 
@@ -155,21 +156,7 @@ async function writeKeyFile(file: string, secrets: Secrets, options: KeystoreOpt
             options.scrypt ?? DEFAULT_SCRYPT,
           ),
         };
-  // Created 0600 from the first byte (never world-readable, even for an instant), fsynced, then renamed.
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await openFile(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
+  await writePrivateFile(file, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 async function checkMode(file: string, fix: boolean): Promise<void> {

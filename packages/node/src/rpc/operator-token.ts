@@ -4,7 +4,8 @@
  * A new start writes a new token, so a token that leaked stops working at the next restart.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writePrivateFile } from '../keys/private-file.js';
 
 const TOKEN = /^[0-9a-f]{64}$/;
 
@@ -14,11 +15,7 @@ export const OPERATOR_TOKEN_FILE = 'operator-rpc.token';
 /** Writes a fresh token to `path` (mode 0600, replaced atomically) and returns it. */
 export async function createOperatorToken(path: string): Promise<string> {
   const token = randomBytes(32).toString('hex');
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${token}\n`, { mode: 0o600, flag: 'w' });
-  // The mode given to writeFile is masked by the umask and ignored for a file that exists: set it outright.
-  await chmod(temporary, 0o600);
-  await rename(temporary, path);
+  await writePrivateFile(path, `${token}\n`);
   return token;
 }
 
