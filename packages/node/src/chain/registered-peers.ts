@@ -30,6 +30,7 @@ export class RegisteredPeers {
   private readonly peers = new Set<string>();
   /** The next block to scan. */
   private nextBlock: bigint;
+  private waiting: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
   private lastScanAt = 0;
 
@@ -40,13 +41,6 @@ export class RegisteredPeers {
   /** Scans the registrations up to the chain's head. */
   async start(): Promise<void> {
     await this.scan();
-  }
-
-  /** Whether `peerId` (its string form) is a registered node; a miss may start a (rate-limited) scan. */
-  has(peerId: string): boolean {
-    if (this.peers.has(peerId)) return true;
-    this.refreshSoon();
-    return false;
   }
 
   get size(): number {
@@ -62,12 +56,28 @@ export class RegisteredPeers {
     }
   }
 
-  private refreshSoon(): void {
-    const interval = this.components.refreshIntervalMs ?? 2_000;
-    if (this.scanning !== undefined || Date.now() - this.lastScanAt < interval) return;
-    this.scan().catch((error: unknown) => {
+  /**
+   * Whether `peerId` is a registered node. One not known yet waits for the next read of the registrations (one
+   * read per refresh interval, shared by every waiting stream): a node that registered a moment ago is admitted
+   * on its first stream, and a flood of unknown peers still costs one chain read per interval.
+   */
+  async admits(peerId: string): Promise<boolean> {
+    if (this.peers.has(peerId)) return true;
+    await this.nextScan().catch((error: unknown) => {
       this.components.logger.warn({ err: String(error) }, 'registered nodes could not be read');
     });
+    return this.peers.has(peerId);
+  }
+
+  private nextScan(): Promise<void> {
+    if (this.scanning !== undefined) return this.scanning;
+    const wait = this.lastScanAt + (this.components.refreshIntervalMs ?? 2_000) - Date.now();
+    if (wait <= 0) return this.scan();
+    this.waiting ??= new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => {
+      this.waiting = undefined;
+      return this.scan();
+    });
+    return this.waiting;
   }
 
   private scan(): Promise<void> {

@@ -12,7 +12,7 @@ import { TokenBuckets } from './token-buckets.js';
 
 export interface PeerGateComponents {
   /** The registered nodes' peer ids. */
-  registered: { has(peerId: string): boolean };
+  registered: { admits(peerId: string): Promise<boolean> };
   /** Called for every refused stream (metrics, logs). */
   onRefused?: (refusal: { peer: string; protocol: string; reason: string }) => void;
 }
@@ -54,8 +54,8 @@ export class PeerGate {
 
   /** `handler`, run only for inbound streams the gate admits; the others are reset unread. */
   guard(protocol: string, handler: StreamHandler): StreamHandler {
-    return (stream, connection) => {
-      const reason = this.refusal(connection);
+    return async (stream, connection) => {
+      const reason = await this.refusal(connection);
       if (reason === undefined) return handler(stream, connection);
       stream.abort(new Error(`refused: ${reason}`));
       this.strike(protocol, connection, reason);
@@ -71,9 +71,9 @@ export class PeerGate {
     return false;
   }
 
-  private refusal(connection: Connection): string | undefined {
+  private async refusal(connection: Connection): Promise<string | undefined> {
     const peer = connection.remotePeer.toString();
-    if (!this.components.registered.has(peer)) return NOT_REGISTERED;
+    if (!(await this.components.registered.admits(peer))) return NOT_REGISTERED;
     if (!this.streams.take(peer)) return 'stream rate exceeded';
     return undefined;
   }
