@@ -126,21 +126,26 @@ export class CodeService {
   async fetch(codeHash: Hex): Promise<Uint8Array | undefined> {
     const host = this.options.host;
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const tried = new Set<string>();
-    try {
-      for await (const provider of host.contentRouting.findProviders(codeCid(codeHash), { signal })) {
-        if (provider.id.equals(host.peerId) || tried.has(provider.id.toString())) continue;
-        tried.add(provider.id.toString());
-        if (provider.multiaddrs.length > 0)
-          await host.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs });
-        const code = await this.fetchFrom(provider.id, codeHash).catch((error: unknown) => {
-          this.options.logger.debug({ peer: provider.id.toString(), err: String(error) }, 'code fetch failed');
-          return undefined;
-        });
-        if (code !== undefined) return code;
+    // A record provided a moment ago may not be found on the first walk of the DHT, and a provider may not have
+    // admitted this node yet: walk again until the time limit, asking each provider once per walk.
+    while (!signal.aborted) {
+      const tried = new Set<string>();
+      try {
+        for await (const provider of host.contentRouting.findProviders(codeCid(codeHash), { signal })) {
+          if (provider.id.equals(host.peerId) || tried.has(provider.id.toString())) continue;
+          tried.add(provider.id.toString());
+          if (provider.multiaddrs.length > 0)
+            await host.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs });
+          const code = await this.fetchFrom(provider.id, codeHash).catch((error: unknown) => {
+            this.options.logger.debug({ peer: provider.id.toString(), err: String(error) }, 'code fetch failed');
+            return undefined;
+          });
+          if (code !== undefined) return code;
+        }
+      } catch (error) {
+        if (!signal.aborted) this.options.logger.debug({ codeHash, err: String(error) }, 'provider search failed');
       }
-    } catch (error) {
-      if (!signal.aborted) this.options.logger.debug({ codeHash, err: String(error) }, 'provider search failed');
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     return undefined;
   }
